@@ -1,0 +1,153 @@
+"""Configuration classes, chosen by ``CRVS_ENV`` and read from the environment.
+
+``CRVS_ENV`` is ``development`` (default), ``testing`` or ``production``. Every setting can be
+overridden by an environment variable of the same name; nothing here does I/O at import time.
+Production refuses to start without ``SECRET_KEY`` and ``DATABASE_URL`` rather than inventing them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+HERE = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME: ClassVar[str] = "base"
+    TESTING = False
+    DEBUG = False
+    INSTANCE_DIR = Path(os.environ.get("CRVS_INSTANCE_DIR", HERE / "instance"))
+
+    # Legal periods in days, per event type: current <= CURRENT, late <= LATE, delayed beyond.
+    BIRTH_CURRENT_DAYS = 30
+    BIRTH_LATE_DAYS = 365
+    DEATH_CURRENT_DAYS = 45
+    DEATH_LATE_DAYS = 365
+
+    # Registration number: placeholders office, type (B/D), year, seq; a check character follows.
+    REGISTRATION_NUMBER_FORMAT = "{office}-{type}{year}-{seq:06d}"
+
+    TOKEN_LIFETIME_SECONDS = 8 * 3600
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 300
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "CRVS registry"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    JSON_SORT_KEYS = False
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    def __init__(self) -> None:
+        self.SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+        self.DATABASE_URL: str | None = os.environ.get("DATABASE_URL")
+        for name in (
+            "BIRTH_CURRENT_DAYS",
+            "BIRTH_LATE_DAYS",
+            "DEATH_CURRENT_DAYS",
+            "DEATH_LATE_DAYS",
+            "TOKEN_LIFETIME_SECONDS",
+            "ARGON2_TIME_COST",
+            "ARGON2_MEMORY_COST",
+            "LOGIN_MAX_FAILURES",
+            "LOGIN_WINDOW_SECONDS",
+        ):
+            setattr(self, name, _int(name, getattr(self, name)))
+        fmt = os.environ.get("REGISTRATION_NUMBER_FORMAT")
+        if fmt:
+            self.REGISTRATION_NUMBER_FORMAT = fmt
+        if self.BIRTH_CURRENT_DAYS >= self.BIRTH_LATE_DAYS:
+            raise ConfigError("BIRTH_CURRENT_DAYS must be below BIRTH_LATE_DAYS")
+        if self.DEATH_CURRENT_DAYS >= self.DEATH_LATE_DAYS:
+            raise ConfigError("DEATH_CURRENT_DAYS must be below DEATH_LATE_DAYS")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every upper-case setting, for ``app.config.from_mapping``."""
+        names = {n for klass in type(self).__mro__ for n in vars(klass) if n.isupper()}
+        names |= {n for n in vars(self) if n.isupper()}
+        return {n: getattr(self, n) for n in names}
+
+
+class DevelopmentConfig(Config):
+    """The one-command local registry: an SQLite file under instance/."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = "development-only-not-secret"  # noqa: S105
+        if not self.DATABASE_URL:
+            self.DATABASE_URL = f"sqlite:///{self.INSTANCE_DIR / 'crvs.sqlite3'}"
+
+
+class TestingConfig(DevelopmentConfig):
+    """Fast password hashing; the test suite supplies its own database."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not os.environ.get("ARGON2_TIME_COST"):
+            self.ARGON2_TIME_COST = 1
+        if not os.environ.get("ARGON2_MEMORY_COST"):
+            self.ARGON2_MEMORY_COST = 1024
+
+
+class ProductionConfig(Config):
+    """PostgreSQL behind gunicorn; secrets come from the environment only."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            raise ConfigError("SECRET_KEY must be set in production")
+        if not self.DATABASE_URL:
+            raise ConfigError("DATABASE_URL must be set in production")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(env: str | None = None) -> Config:
+    """The configuration for ``env`` (default: ``CRVS_ENV`` or development)."""
+    name = env or os.environ.get("CRVS_ENV") or "development"
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(f"CRVS_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,20 @@
+"""The CRVS registry: ``create_app`` wires configuration, database, API and pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config, load_config
+from registry import extensions
+from registry.api import register_api
+from registry.security import register_security_headers
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application. Does no I/O: the engine connects on first use."""
+    app = Flask(__name__, static_folder="static")
+    app.config.from_mapping((config or load_config()).as_dict())
+    extensions.init_app(app)
+    register_api(app)
+    register_security_headers(app)
+    return app

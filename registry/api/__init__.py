@@ -1,0 +1,68 @@
+"""The JSON API: flask-smorest blueprints, the OpenAPI document and its offline docs page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, request, send_from_directory, url_for
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+
+from registry.api import admin, auth, records
+from registry.api.common import current_actor
+from registry.api.errors import register_error_handlers
+
+api = Api()
+
+PUBLIC_ENDPOINTS = {
+    "auth.Token",
+    "api-docs.openapi_json",
+    "swagger.docs",
+    "swagger.asset",
+}
+
+swagger = Blueprint("swagger", __name__, url_prefix="/api/v1/docs")
+
+DOCS_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>CRVS registry API</title>
+<link rel="stylesheet" href="{css}"></head>
+<body data-spec-url="{spec}"><div id="swagger-ui"></div>
+<script src="{bundle}"></script><script src="{preset}"></script><script src="{init}"></script>
+</body></html>"""
+
+
+@swagger.get("/")
+def docs() -> Response:
+    """Swagger UI, served from the installed bundle."""
+    page = DOCS_PAGE.format(
+        css=url_for("swagger.asset", filename="swagger-ui.css"),
+        spec=url_for("api-docs.openapi_json"),
+        bundle=url_for("swagger.asset", filename="swagger-ui-bundle.js"),
+        preset=url_for("swagger.asset", filename="swagger-ui-standalone-preset.js"),
+        init=url_for("static", filename="docs/init.js"),
+    )
+    return Response(page, content_type="text/html; charset=utf-8")
+
+
+@swagger.get("/assets/<path:filename>")
+def asset(filename: str) -> Response:
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
+def _require_token() -> None:
+    """Every API call but sign-in and the documents needs a valid bearer token."""
+    if request.path.startswith("/api/") and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.endpoint is None:
+            return  # unknown route: the 404 handler answers
+        current_actor()
+
+
+def register_api(app: Flask) -> None:
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for blueprint in (auth.blp, records.births, records.deaths, admin.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(swagger)
+    app.before_request(_require_token)
+    register_error_handlers(app)

@@ -1,0 +1,43 @@
+"""Bearer tokens: issue on username and password, revoke on DELETE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.api.common import bearer_token, current_actor, unit_of_work
+from registry.errors import AuthenticationFailed
+from registry.extensions import db_session, settings
+from registry.schemas.auth import TokenIn, TokenOut
+from registry.services import users
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in for a token")
+
+
+@blp.route("/token")
+class Token(MethodView):
+    @blp.arguments(TokenIn)
+    @blp.response(201, TokenOut)
+    @blp.doc(security=[])
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Exchange a username and password for a bearer token."""
+        session = db_session()
+        user = users.authenticate(
+            session, settings(), data["username"], data["password"], request.remote_addr or "-"
+        )
+        if user is None:
+            session.commit()  # the failed attempt counts towards throttling
+            raise AuthenticationFailed("Wrong username or password.")
+        token, expires_at = users.issue_token(session, settings(), user)
+        session.commit()
+        return {"token": token, "expires_at": expires_at}
+
+    @unit_of_work
+    @blp.response(204)
+    def delete(self) -> None:
+        """Revoke the bearer token used for this request."""
+        actor = current_actor()
+        users.revoke_token(db_session(), bearer_token() or "", actor)

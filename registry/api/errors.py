@@ -1,0 +1,70 @@
+"""Every error leaves the API in one JSON envelope: ``{code, status, message, errors?}``.
+
+Registry errors carry their own status; integrity errors become 409; anything unexpected is a
+500 with a generic message (the driver's text is logged, never sent).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from registry.errors import RegistryError
+
+
+def envelope(code: int, message: str | None = None, errors: Any = None) -> ResponseReturnValue:
+    body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase}
+    body["message"] = message or HTTPStatus(code).description or HTTPStatus(code).phrase
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    return response
+
+
+def _registry_error(exc: RegistryError) -> ResponseReturnValue:
+    return envelope(exc.status_code, exc.message, exc.errors)
+
+
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    code = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("messages") if isinstance(data, dict) else None
+    message = data.get("message") if isinstance(data, dict) else None
+    if code == 422 and errors:
+        message = "Some fields are not valid."
+    response = envelope(code, message or exc.description, errors)
+    valid_methods = getattr(exc, "valid_methods", None)
+    if code == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)  # type: ignore[union-attr]
+    return response
+
+
+def _integrity_error(exc: IntegrityError) -> ResponseReturnValue:
+    current_app.logger.warning("integrity error on %s %s: %s", request.method, request.path, exc)
+    return envelope(409, "The request conflicts with data already stored.")
+
+
+def _unavailable(exc: OperationalError) -> ResponseReturnValue:
+    current_app.logger.error("database unavailable: %s", exc)
+    return envelope(503, "The registry database is unavailable; try again shortly.")
+
+
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return envelope(500, "The registry could not complete the request.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(RegistryError, _registry_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(Exception, _unexpected)

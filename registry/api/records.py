@@ -1,0 +1,133 @@
+"""Births and deaths: the same routes for each event type, built by one factory."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema
+
+from registry.api.common import current_actor, unit_of_work
+from registry.domain import EventType
+from registry.extensions import db_session, settings
+from registry.schemas.records import (
+    BirthIn,
+    BirthOut,
+    CorrectionIn,
+    DeathIn,
+    DeathOut,
+    HistoryOut,
+    RecordPage,
+    RecordQuery,
+    RegisterIn,
+    RejectIn,
+)
+from registry.services import records
+
+
+def make_blueprint(
+    event_type: EventType, plural: str, schema_in: type[Schema], schema_out: type[Schema]
+) -> Blueprint:
+    blp = Blueprint(
+        plural,
+        __name__,
+        url_prefix=f"/api/v1/{plural}",
+        description=f"{event_type.value.capitalize()} records: declare, register, correct",
+    )
+
+    def document(record: Any) -> dict[str, Any]:
+        return records.document(db_session(), record)
+
+    @blp.route("")
+    class Collection(MethodView):
+        @unit_of_work
+        @blp.arguments(RecordQuery, location="query")
+        @blp.response(200, RecordPage)
+        def get(self, query: dict[str, Any]) -> dict[str, Any]:
+            """Search records in your area (summaries only)."""
+            return records.search(db_session(), current_actor(), event_type, query)
+
+        @unit_of_work
+        @blp.arguments(schema_in)
+        @blp.response(201, schema_out)
+        def post(self, data: dict[str, Any]) -> Any:
+            """Notify (``notification: true``) or declare an event."""
+            record = records.declare(db_session(), current_actor(), event_type, data)
+            location = url_for(f"{plural}.Item", record_id=record.id)
+            return document(record), 201, {"Location": location}
+
+    @blp.route("/<uuid:record_id>")
+    class Item(MethodView):
+        @unit_of_work
+        @blp.response(200, schema_out)
+        def get(self, record_id: UUID) -> dict[str, Any]:
+            """The latest version of a record (the read is audited)."""
+            return records.read(db_session(), current_actor(), event_type, str(record_id))
+
+        @unit_of_work
+        @blp.arguments(schema_in)
+        @blp.response(200, schema_out)
+        def put(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
+            """Complete a notification, amend a declaration or resubmit a rejected one."""
+            record = records.update_declaration(
+                db_session(), current_actor(), event_type, str(record_id), data
+            )
+            return document(record)
+
+    @blp.route("/<uuid:record_id>/history")
+    class History(MethodView):
+        @unit_of_work
+        @blp.response(200, HistoryOut)
+        def get(self, record_id: UUID) -> dict[str, Any]:
+            """Every version of a record, with the reasons for corrections."""
+            return records.history(db_session(), current_actor(), event_type, str(record_id))
+
+    @blp.route("/<uuid:record_id>/register")
+    class Register(MethodView):
+        @unit_of_work
+        @blp.arguments(RegisterIn)
+        @blp.response(200, schema_out)
+        def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
+            """Register a declared record: assigns its number (a delayed one needs a reason)."""
+            record = records.register(
+                db_session(),
+                settings(),
+                current_actor(),
+                event_type,
+                str(record_id),
+                reason=data.get("reason"),
+            )
+            return document(record)
+
+    @blp.route("/<uuid:record_id>/reject")
+    class Reject(MethodView):
+        @unit_of_work
+        @blp.arguments(RejectIn)
+        @blp.response(200, schema_out)
+        def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
+            """Reject a notification or declaration, with the reason."""
+            record = records.reject(
+                db_session(), current_actor(), event_type, str(record_id), data["reason"]
+            )
+            return document(record)
+
+    @blp.route("/<uuid:record_id>/corrections")
+    class Corrections(MethodView):
+        @unit_of_work
+        @blp.arguments(CorrectionIn)
+        @blp.response(201, schema_out)
+        def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
+            """Correct a registered record: a new version with reason and evidence."""
+            record = records.correct(
+                db_session(), settings(), current_actor(), event_type, str(record_id), **data
+            )
+            return document(record)
+
+    return blp
+
+
+births = make_blueprint(EventType.BIRTH, "births", BirthIn, BirthOut)
+deaths = make_blueprint(EventType.DEATH, "deaths", DeathIn, DeathOut)

@@ -1,0 +1,293 @@
+"""The ``crvs`` command line: thin commands over the services, one commit per command.
+
+Every command reads the same environment as the server (``CRVS_ENV``, ``DATABASE_URL``, ...).
+Bad input ends with exit code 1 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any, TypeVar
+
+import click
+from alembic import command as alembic_command
+from flask import Flask
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from config import ConfigError
+from registry import create_app
+from registry.domain import today
+from registry.errors import ImportFailed, RegistryError
+from registry.extensions import database
+from registry.migrations import alembic_config
+from registry.services import audit, demo, users
+from registry.services.areas import load_areas, load_denominators, load_facilities
+from registry.services.settings import RegistrySettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def friendly(func: F) -> F:
+    """Turn every expected failure into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ImportFailed as exc:
+            for line, reason in exc.rows[:50]:
+                click.echo(f"line {line}: {reason}", err=True)
+            more = len(exc.rows) - 50
+            fail(
+                f"{len(exc.rows)} bad row(s){f' ({more} not shown)' if more > 0 else ''}; "
+                "nothing was imported"
+            )
+        except RegistryError as exc:
+            detail = f" {exc.errors}" if exc.errors else ""
+            fail(f"{exc.message}{detail}")
+        except ConfigError as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            fail(
+                f"the database is unreachable or not migrated ({exc.orig.__class__.__name__});"
+                " run `crvs db upgrade`"
+            )
+        except SQLAlchemyError as exc:
+            fail(f"database error: {exc.__class__.__name__}")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(str(exc))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+@contextmanager
+def session_scope() -> Iterator[tuple[Session, RegistrySettings]]:
+    """A session and the settings for one command; commits once when the command succeeds."""
+    app = _app()
+    with app.app_context():
+        session = database(app).sessionmaker()
+        try:
+            yield session, app.extensions["crvs.settings"]
+            session.commit()
+        finally:
+            session.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """CRVS registry: births and deaths, registered, corrected, certified and counted."""
+
+
+# -- database -------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@friendly
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    app = _app()
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory"):
+        os.makedirs(os.path.dirname(os.path.abspath(url.removeprefix("sqlite:///"))), exist_ok=True)
+    alembic_command.upgrade(alembic_config(url), revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("current")
+@friendly
+def db_current() -> None:
+    """Show the applied revision."""
+    alembic_command.current(alembic_config(_app().config["DATABASE_URL"]))
+
+
+# -- reference data -------------------------------------------------------------------------------
+
+
+def _loader(name: str, load: Callable[[Session, IO[str]], int]) -> click.Command:
+    @click.command(name="load")
+    @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+    @friendly
+    def command(file: IO[str]) -> None:
+        with session_scope() as (session, _settings):
+            count = load(session, file)
+        click.echo(f"loaded {count} {name}")
+
+    command.help = f"Load {name} from a CSV FILE (all rows or none)."
+    return command
+
+
+@main.group()
+def areas() -> None:
+    """Administrative areas: code,name,level,parent_code."""
+
+
+@main.group()
+def facilities() -> None:
+    """Health facilities and offices: code,name,kind,area_code."""
+
+
+@main.group()
+def denominators() -> None:
+    """Populations and crude rates per area and year."""
+
+
+areas.add_command(_loader("areas", load_areas))
+facilities.add_command(_loader("facilities", load_facilities))
+denominators.add_command(_loader("denominators", load_denominators))
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+
+@main.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(["clerk", "registrar", "statistician", "admin"])
+)
+@click.option("--area", "area_code", required=True, help="Area code the user works in.")
+@click.option("--facility", "facility_code", help="Facility or office code (clerks).")
+@click.option("--full-name", default="", help="The name printed on certificates.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@friendly
+def users_create(
+    name: str,
+    role: str,
+    area_code: str,
+    facility_code: str | None,
+    full_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create user NAME with one role and one area."""
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    with session_scope() as (session, settings):
+        users.create_user(
+            session,
+            settings,
+            username=name,
+            password=password,
+            role=role,
+            area_code=area_code,
+            facility_code=facility_code,
+            full_name=full_name,
+        )
+    click.echo(f"created {role} {name} in {area_code}")
+
+
+@users_group.command("demo-credentials")
+@friendly
+def users_demo_credentials() -> None:
+    """Print the demo accounts and their passwords."""
+    click.echo("Demo accounts (for the demo country only):")
+    for account in demo.demo_users():
+        click.echo(
+            f"  {account['username']:<18} {account['password']:<24} "
+            f"{account['role']:<13} {account['area_code']}"
+        )
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+
+@main.command("demo")
+@click.option("--births", default=0, type=click.IntRange(0, 10_000_000), help="Synthetic births.")
+@click.option("--deaths", default=0, type=click.IntRange(0, 10_000_000), help="Synthetic deaths.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the demo country is loaded.")
+@click.option("--seed", default=2026, type=int, help="Random seed for the synthetic records.")
+@friendly
+def demo_command(births: int, deaths: int, if_empty: bool, seed: int) -> None:
+    """Load the demo country (areas, facilities, denominators, users) and synthetic records."""
+    with session_scope() as (session, settings):
+        if demo.is_loaded(session):
+            if if_empty:
+                click.echo("demo country already loaded")
+                return
+        else:
+            demo.load_country(session, settings, today().year)
+            click.echo("loaded the demo country Demoland: 2 regions, 6 districts, 13 facilities")
+        if births or deaths:
+            with click.progressbar(
+                length=births + deaths, label="synthetic records", file=sys.stderr
+            ) as bar:
+                counts = demo.generate_records(
+                    session, settings, births=births, deaths=deaths, seed=seed, progress=bar.update
+                )
+            click.echo(", ".join(f"{n} {state}" for state, n in counts.items()))
+
+
+# -- audit ----------------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@click.option("--expect-head", help="A head hash kept elsewhere; the chain must end there.")
+@friendly
+def audit_verify(expect_head: str | None) -> None:
+    """Walk the chain; exit 1 naming the first broken link."""
+    with session_scope() as (session, _settings):
+        result = audit.verify(session, expect_head)
+    if not result.ok:
+        fail(f"audit chain broken: {result.problem} ({result.checked} events verified before it)")
+    click.echo(f"audit chain intact: {result.checked} events, head {result.head_hash}")
+
+
+@audit_group.command("head")
+@friendly
+def audit_head() -> None:
+    """Print the head hash (keep it elsewhere; check later with --expect-head)."""
+    with session_scope() as (session, _settings):
+        seq, digest = audit.head(session)
+    click.echo(f"{digest} {seq}")
+
+
+# -- serving --------------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the registry with gunicorn ('wsgi:app'), honouring the same environment."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    args = [
+        sys.executable, "-m", "gunicorn", "--chdir", root, "--bind", f"{host}:{port}",
+        "--workers", str(workers), "--access-logfile", "-", "wsgi:app",
+    ]  # fmt: skip
+    click.echo(f"serving on http://{host}:{port}")
+    os.execv(sys.executable, args)  # noqa: S606  (replaces this process with gunicorn)
+
+
+if __name__ == "__main__":
+    main()

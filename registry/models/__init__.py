@@ -1,0 +1,21 @@
+"""Typed SQLAlchemy models, one module per aggregate; importing this registers them all."""
+
+from registry.models.areas import Area, Denominator, Facility
+from registry.models.audit import AuditEvent, AuditHead
+from registry.models.records import IdempotencyKey, Record, RecordVersion, RegistrationCounter
+from registry.models.users import ApiToken, LoginAttempt, User
+
+__all__ = [
+    "ApiToken",
+    "Area",
+    "AuditEvent",
+    "AuditHead",
+    "Denominator",
+    "Facility",
+    "IdempotencyKey",
+    "LoginAttempt",
+    "Record",
+    "RecordVersion",
+    "RegistrationCounter",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""marshmallow schemas: the one validation and serialisation boundary (no database)."""

@@ -1,0 +1,322 @@
+"""Birth and death declarations: In / Out / query schemas.
+
+Cross-field rules that need no database live here (dates in the future, death before birth,
+mother's age at the birth, what a notification may leave out); rules that need the database
+(area and facility codes exist) live in ``registry.services.records``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from registry.domain import (
+    Attendant,
+    CauseEstablishedBy,
+    Education,
+    MannerOfDeath,
+    MaritalStatus,
+    PlaceType,
+    Sex,
+    Status,
+    Timeliness,
+    TypeOfBirth,
+    age_in_years,
+    icd10_chapter,
+    icd10_is_well_formed,
+)
+from registry.schemas.common import IsoDate, PageArgs, choice, name_field, not_in_future
+
+MOTHER_MIN_AGE = 10
+MOTHER_MAX_AGE = 60
+CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="Not a valid code.")
+PREGNANCY = ["not_pregnant", "pregnant", "within_42_days", "43_days_to_1_year", "unknown"]
+
+
+def _missing(errors: dict[str, Any], path: str) -> None:
+    node = errors
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = ["Missing data for required field."]
+
+
+def _get(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _require(data: dict[str, Any], paths: list[str]) -> None:
+    errors: dict[str, Any] = {}
+    for path in paths:
+        if _get(data, path) in (None, ""):
+            _missing(errors, path)
+    if errors:
+        raise ValidationError(errors)
+
+
+class PlaceSchema(Schema):
+    type = choice(PlaceType, required=True)
+    facility_code = fields.String(validate=CODE, allow_none=True)
+    area_code = fields.String(validate=CODE, allow_none=True)
+    description = fields.String(validate=validate.Length(max=300), allow_none=True)
+
+    @validates_schema
+    def _where(self, data: dict[str, Any], **_: Any) -> None:
+        if data["type"] == PlaceType.HEALTH_FACILITY and not data.get("facility_code"):
+            raise ValidationError("A health facility needs its facility_code.", "facility_code")
+        if data["type"] != PlaceType.HEALTH_FACILITY and not (
+            data.get("area_code") or data.get("facility_code")
+        ):
+            raise ValidationError("Give the area_code of the place.", "area_code")
+
+
+class ChildSchema(Schema):
+    given_names = name_field(allow_none=True)
+    family_name = name_field(allow_none=True)
+    sex = choice(Sex, required=True)
+    date_of_birth = IsoDate(required=True, validate=not_in_future)
+    birth_weight_grams = fields.Integer(validate=validate.Range(200, 7000), allow_none=True)
+    gestational_age_weeks = fields.Integer(validate=validate.Range(18, 46), allow_none=True)
+    type_of_birth = choice(TypeOfBirth, load_default=TypeOfBirth.SINGLE.value)
+    birth_order = fields.Integer(validate=validate.Range(1, 30), allow_none=True)
+
+
+class ParentSchema(Schema):
+    given_names = name_field(allow_none=True)
+    family_name = name_field(allow_none=True)
+    date_of_birth = IsoDate(validate=not_in_future, allow_none=True)
+    age_years = fields.Integer(validate=validate.Range(0, 120), allow_none=True)
+    national_id = fields.String(validate=validate.Length(max=64), allow_none=True)
+    residence_area_code = fields.String(validate=CODE, allow_none=True)
+    marital_status = choice(MaritalStatus, allow_none=True)
+    education = choice(Education, allow_none=True)
+
+
+class MotherSchema(ParentSchema):
+    children_born_alive = fields.Integer(validate=validate.Range(1, 30), allow_none=True)
+
+
+class InformantSchema(Schema):
+    relationship = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    given_names = name_field(allow_none=True)
+    family_name = name_field(allow_none=True)
+    contact = fields.String(validate=validate.Length(max=120), allow_none=True)
+    national_id = fields.String(validate=validate.Length(max=64), allow_none=True)
+
+
+class BirthIn(Schema):
+    """A birth notification (``notification: true``, minimal facts) or a full declaration."""
+
+    notification = fields.Boolean(load_default=False)
+    child = fields.Nested(ChildSchema, required=True)
+    place = fields.Nested(PlaceSchema, required=True)
+    attendant = choice(Attendant, allow_none=True)
+    mother = fields.Nested(MotherSchema, required=True)
+    father = fields.Nested(ParentSchema, allow_none=True)
+    informant = fields.Nested(InformantSchema, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+        required = ["mother.given_names", "mother.family_name"]
+        if not data.get("notification"):
+            required += ["child.given_names", "child.family_name"]
+        _require(data, required)
+        born: date = data["child"]["date_of_birth"]
+        errors: dict[str, Any] = {}
+        mother_dob = data["mother"].get("date_of_birth")
+        if mother_dob is not None:
+            age = age_in_years(mother_dob, born)
+            if not MOTHER_MIN_AGE <= age <= MOTHER_MAX_AGE:
+                errors.setdefault("mother", {})["date_of_birth"] = [
+                    f"The mother would be {age} at the birth; "
+                    f"expected {MOTHER_MIN_AGE} to {MOTHER_MAX_AGE}."
+                ]
+        mother_age = data["mother"].get("age_years")
+        if mother_age is not None and not MOTHER_MIN_AGE <= mother_age <= MOTHER_MAX_AGE:
+            errors.setdefault("mother", {})["age_years"] = [
+                f"Expected {MOTHER_MIN_AGE} to {MOTHER_MAX_AGE} at the birth."
+            ]
+        father = data.get("father") or {}
+        if father.get("date_of_birth") and father["date_of_birth"] >= born:
+            errors.setdefault("father", {})["date_of_birth"] = ["Must be before the birth."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class CauseLineSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    icd10 = fields.String(allow_none=True)
+    interval = fields.String(validate=validate.Length(max=60), allow_none=True)
+
+    @validates_schema
+    def _code(self, data: dict[str, Any], **_: Any) -> None:
+        code = data.get("icd10")
+        if code and not icd10_is_well_formed(code):
+            raise ValidationError("Not an ICD-10 code (like J18.9).", "icd10")
+
+
+class CauseSchema(Schema):
+    """The WHO international medical certificate of cause of death."""
+
+    part1 = fields.List(
+        fields.Nested(CauseLineSchema), validate=validate.Length(max=4), load_default=list
+    )
+    part2 = fields.List(
+        fields.String(validate=validate.Length(min=1, max=300)),
+        validate=validate.Length(max=10),
+        load_default=list,
+    )
+    underlying_icd10 = fields.String(allow_none=True)
+    manner = choice(MannerOfDeath, allow_none=True)
+    established_by = choice(CauseEstablishedBy, load_default=CauseEstablishedBy.UNKNOWN.value)
+    pregnancy_status = fields.String(validate=validate.OneOf(PREGNANCY), allow_none=True)
+
+    @validates_schema
+    def _underlying(self, data: dict[str, Any], **_: Any) -> None:
+        code = data.get("underlying_icd10")
+        if not code:
+            return
+        if not icd10_is_well_formed(code):
+            raise ValidationError("Not an ICD-10 code (like J18.9).", "underlying_icd10")
+        if icd10_chapter(code) is None:
+            raise ValidationError(
+                "Not usable as an underlying cause (S/T injury codes, Z codes and codes outside "
+                "the ICD-10 chapters are not).",
+                "underlying_icd10",
+            )
+
+
+class DeceasedSchema(ParentSchema):
+    sex = choice(Sex, required=True)
+    occupation = fields.String(validate=validate.Length(max=120), allow_none=True)
+
+
+class DeathIn(Schema):
+    """A death notification (``notification: true``) or a full declaration."""
+
+    notification = fields.Boolean(load_default=False)
+    deceased = fields.Nested(DeceasedSchema, required=True)
+    date_of_death = IsoDate(required=True, validate=not_in_future)
+    place = fields.Nested(PlaceSchema, required=True)
+    cause = fields.Nested(CauseSchema, allow_none=True)
+    mother_residence_area_code = fields.String(validate=CODE, allow_none=True)
+    informant = fields.Nested(InformantSchema, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("notification"):
+            _require(data, ["deceased.given_names", "deceased.family_name"])
+        died: date = data["date_of_death"]
+        deceased = data["deceased"]
+        errors: dict[str, Any] = {}
+        born = deceased.get("date_of_birth")
+        if born is not None and died < born:
+            errors["date_of_death"] = ["The death cannot be before the birth."]
+        cause = data.get("cause") or {}
+        if cause.get("pregnancy_status") not in (None, "not_pregnant", "unknown"):
+            age = age_in_years(born, died) if born else deceased.get("age_years")
+            if deceased["sex"] != Sex.FEMALE or (age is not None and not 10 <= age <= 54):
+                errors.setdefault("cause", {})["pregnancy_status"] = [
+                    "Only for women aged 10 to 54."
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class _RecordHead(Schema):
+    id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    status = choice(Status, required=True)
+    version = fields.Integer(required=True)
+    registration_number = fields.String(allow_none=True, required=True)
+    date_of_registration = IsoDate(allow_none=True)
+    timeliness = choice(Timeliness, allow_none=True, required=True)
+    rejection_reason = fields.String(allow_none=True)
+    delayed_reason = fields.String(allow_none=True)
+    area_code = fields.String()
+    office_code = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class BirthOut(_RecordHead, BirthIn):
+    pass
+
+
+class DeathOut(_RecordHead, DeathIn):
+    pass
+
+
+class RecordSummary(Schema):
+    id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    status = choice(Status, required=True)
+    version = fields.Integer(required=True)
+    registration_number = fields.String(allow_none=True)
+    timeliness = choice(Timeliness, allow_none=True)
+    event_date = IsoDate()
+    given_names = fields.String(allow_none=True)
+    family_name = fields.String(allow_none=True)
+    sex = fields.String(allow_none=True)
+    area_code = fields.String()
+
+
+class RecordPage(Schema):
+    items = fields.List(fields.Nested(RecordSummary), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+class RecordQuery(PageArgs):
+    family_name = fields.String(validate=validate.Length(min=1, max=200))
+    given_names = fields.String(validate=validate.Length(min=1, max=200))
+    registration_number = fields.String(validate=validate.Length(min=1, max=64))
+    status = choice(Status)
+    date_from = fields.Date()
+    date_to = fields.Date()
+    area = fields.String(validate=CODE)
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("Must not be after date_to.", "date_from")
+
+
+class RegisterIn(Schema):
+    reason = fields.String(validate=validate.Length(min=1, max=2000), allow_none=True)
+
+
+class RejectIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CorrectionIn(Schema):
+    changes = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(min=1))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    evidence = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    requested_by = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class VersionOut(Schema):
+    version = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    created_by = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    evidence = fields.String(allow_none=True)
+    requested_by = fields.String(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    facts = fields.Dict(required=True)
+
+
+class HistoryOut(Schema):
+    id = fields.String(required=True)
+    versions = fields.List(fields.Nested(VersionOut), required=True)

@@ -1,0 +1,162 @@
+"""The tamper-evident audit trail.
+
+Each event stores the SHA-256 of its predecessor and of its own canonical content. Appending locks
+the single head row (``SELECT ... FOR UPDATE``), so concurrent transactions queue and the chain
+never forks. ``verify`` walks the chain and names the first broken link; comparing the head with a
+hash kept elsewhere catches even a full re-seal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import AuditEvent, AuditHead
+from registry.services.dialect import insert_ignore
+from registry.services.scoping import Actor
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The bytes that an event's hash covers: every field but the hash itself."""
+    content = {
+        "seq": event.seq,
+        "at": event.at,
+        "user_id": event.user_id,
+        "username": event.username,
+        "role": event.role,
+        "area_code": event.area_code,
+        "action": event.action,
+        "record_id": event.record_id,
+        "reason": event.reason,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def _locked_head(session: Session) -> AuditHead:
+    stmt = (
+        select(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = session.execute(stmt).scalar_one_or_none()
+    if head is None:
+        session.execute(
+            insert_ignore(session, AuditHead, {"id": HEAD_ID, "seq": 0, "hash": GENESIS})
+        )
+        head = session.execute(stmt).scalar_one()
+    return head
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    *,
+    record_id: str | None = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    username: str | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction."""
+    head = _locked_head(session)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        user_id=actor.user_id if actor else None,
+        username=actor.username if actor else username,
+        role=actor.role.value if actor else None,
+        area_code=actor.area_code if actor else None,
+        action=action,
+        record_id=record_id,
+        reason=reason,
+        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    head.seq = event.seq
+    head.hash = event.hash
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str | None = None
+
+
+def _events(session: Session) -> Iterator[AuditEvent]:
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
+    yield from session.scalars(stmt)
+
+
+def verify(session: Session, expect_head: str | None = None) -> Verification:
+    """Walk the chain from the start; report the first event whose link or content is broken."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for event in _events(session):
+        if event.seq != expected_seq:
+            return Verification(
+                False, checked, prev, expected_seq, f"event {expected_seq} is missing"
+            )
+        if event.prev_hash != prev:
+            return Verification(
+                False,
+                checked,
+                prev,
+                event.seq,
+                f"event {event.seq} does not follow its predecessor",
+            )
+        if event_hash(event) != event.hash:
+            return Verification(
+                False,
+                checked,
+                prev,
+                event.seq,
+                f"event {event.seq} was altered after it was written",
+            )
+        prev = event.hash
+        expected_seq += 1
+        checked += 1
+    head = session.get(AuditHead, HEAD_ID)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq != checked or head_hash != prev:
+        return Verification(
+            False,
+            checked,
+            prev,
+            checked + 1 if head_seq > checked else head_seq,
+            f"the chain ends at event {checked} but its head says {head_seq}: events were removed",
+        )
+    if expect_head is not None and expect_head.strip().lower() != prev:
+        return Verification(
+            False, checked, prev, None, "the head differs from the hash kept elsewhere"
+        )
+    return Verification(True, checked, prev)
+
+
+def head(session: Session) -> tuple[int, str]:
+    row = session.get(AuditHead, HEAD_ID)
+    return (row.seq, row.hash) if row else (0, GENESIS)

@@ -1,0 +1,562 @@
+"""The life of a birth or death record: declare, complete, register, reject, correct, read.
+
+Every set of facts is a new ``RecordVersion``; the ``Record`` head only moves its state and
+version pointer. Registration takes the next number from a counter row locked in the same
+transaction, so numbers are gap-free per office, event type and year.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.db import utcnow
+from registry.domain import (
+    EventType,
+    FacilityKind,
+    PlaceType,
+    Role,
+    Status,
+    Timeliness,
+    age_in_years,
+    format_registration_number,
+    today,
+)
+from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
+from registry.models import Area, Facility, Record, RecordVersion, RegistrationCounter, User
+from registry.schemas.records import BirthIn, DeathIn
+from registry.services import audit
+from registry.services.areas import area_by_code, office_for
+from registry.services.dialect import insert_ignore
+from registry.services.scoping import Actor, ensure_covers, require_role, scoped
+from registry.services.settings import RegistrySettings
+
+DECLARERS = (Role.CLERK, Role.REGISTRAR)
+REGISTRARS = (Role.REGISTRAR,)
+
+# Hooks other capabilities attach (dedupe flags a declaration; registration checks them).
+# Each is called as hook(session, actor, record, version); a register hook may raise Conflict.
+on_declared: list[Any] = []
+before_register: list[Any] = []
+
+
+def schema_for(event_type: EventType) -> Schema:
+    return BirthIn() if event_type is EventType.BIRTH else DeathIn()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Codes in a declaration turned into rows."""
+
+    occurrence_area: Area
+    facility: Facility | None
+    residence_area: Area | None
+
+
+def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> Resolved:
+    errors: dict[str, Any] = {}
+    place = facts["place"]
+    facility = None
+    area = None
+    if place.get("facility_code"):
+        facility = session.scalars(
+            select(Facility).where(Facility.code == place["facility_code"])
+        ).first()
+        if facility is None:
+            errors.setdefault("place", {})["facility_code"] = ["Unknown facility code."]
+        elif (
+            place["type"] == PlaceType.HEALTH_FACILITY
+            and facility.kind != FacilityKind.HEALTH_FACILITY
+        ):
+            errors.setdefault("place", {})["facility_code"] = ["Not a health facility."]
+        else:
+            area = facility.area
+    if place.get("area_code"):
+        place_area = area_by_code(session, place["area_code"])
+        if place_area is None:
+            errors.setdefault("place", {})["area_code"] = ["Unknown area code."]
+        elif area is None:
+            area = place_area
+    person, residence_path = (
+        ("mother", ("mother", "residence_area_code"))
+        if event_type is EventType.BIRTH
+        else ("deceased", ("deceased", "residence_area_code"))
+    )
+    residence = None
+    residence_code = (facts.get(person) or {}).get(residence_path[1])
+    if residence_code:
+        residence = area_by_code(session, residence_code)
+        if residence is None:
+            errors.setdefault(person, {})[residence_path[1]] = ["Unknown area code."]
+    mother_residence = facts.get("mother_residence_area_code")
+    if mother_residence and area_by_code(session, mother_residence) is None:
+        errors["mother_residence_area_code"] = ["Unknown area code."]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    assert area is not None  # the schema requires a facility or an area
+    return Resolved(area, facility, residence)
+
+
+def _typed(event_type: EventType, facts: dict[str, Any], where: Resolved) -> dict[str, Any]:
+    """The typed version columns, from loaded facts (dates are date objects)."""
+    place = facts["place"]
+    common = {
+        "place_type": place["type"],
+        "occurrence_area_id": where.occurrence_area.id,
+        "facility_id": where.facility.id if where.facility else None,
+        "residence_area_id": where.residence_area.id if where.residence_area else None,
+    }
+    if event_type is EventType.BIRTH:
+        child, mother = facts["child"], facts["mother"]
+        born: date = child["date_of_birth"]
+        mother_age = mother.get("age_years")
+        if mother.get("date_of_birth"):
+            mother_age = age_in_years(mother["date_of_birth"], born)
+        return common | {
+            "event_date": born,
+            "sex": child["sex"],
+            "given_names": child.get("given_names"),
+            "family_name": child.get("family_name"),
+            "date_of_birth": born,
+            "age_years": 0,
+            "age_days": 0,
+            "mother_given_names": mother.get("given_names"),
+            "mother_family_name": mother.get("family_name"),
+            "mother_date_of_birth": mother.get("date_of_birth"),
+            "mother_age_years": mother_age,
+            "birth_weight_grams": child.get("birth_weight_grams"),
+            "type_of_birth": child.get("type_of_birth"),
+            "attendant": facts.get("attendant"),
+        }
+    deceased = facts["deceased"]
+    died: date = facts["date_of_death"]
+    born_on = deceased.get("date_of_birth")
+    cause = facts.get("cause") or {}
+    return common | {
+        "event_date": died,
+        "sex": deceased["sex"],
+        "given_names": deceased.get("given_names"),
+        "family_name": deceased.get("family_name"),
+        "date_of_birth": born_on,
+        "age_years": age_in_years(born_on, died) if born_on else deceased.get("age_years"),
+        "age_days": (died - born_on).days if born_on else None,
+        "underlying_icd10": cause.get("underlying_icd10"),
+        "manner": cause.get("manner"),
+        "cause_established_by": cause.get("established_by"),
+    }
+
+
+def _new_version(
+    session: Session,
+    record: Record,
+    event_type: EventType,
+    facts: dict[str, Any],
+    where: Resolved,
+    *,
+    actor: Actor,
+    kind: str,
+    **extra: Any,
+) -> RecordVersion:
+    schema = schema_for(event_type)
+    stored = schema.dump(facts)
+    stored.pop("notification", None)
+    version = RecordVersion(
+        record=record,
+        version=record.version,
+        kind=kind,
+        created_by_id=actor.user_id,
+        facts=stored,
+        **_typed(event_type, facts, where),
+        **extra,
+    )
+    session.add(version)
+    return version
+
+
+def _load(event_type: EventType, raw: dict[str, Any], wrap: str | None = None) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema_for(event_type).load(raw)
+    except SchemaError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(errors={wrap: messages} if wrap else messages) from None
+    return loaded
+
+
+def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]) -> Record:
+    """A new notification or declaration from already validated facts."""
+    require_role(actor, DECLARERS)
+    where = _resolve(session, event_type, facts)
+    ensure_covers(actor, where.occurrence_area.path)
+    notification = bool(facts.get("notification"))
+    record = Record(
+        event_type=event_type,
+        status=Status.NOTIFIED if notification else Status.DECLARED,
+        version=1,
+        area_id=where.occurrence_area.id,
+        area_path=where.occurrence_area.path,
+        created_by_id=actor.user_id,
+    )
+    session.add(record)
+    version = _new_version(
+        session,
+        record,
+        event_type,
+        facts,
+        where,
+        actor=actor,
+        kind="notification" if notification else "declaration",
+    )
+    session.flush()
+    audit.record(session, actor, "notify" if notification else "declare", record_id=record.id)
+    if not notification:
+        for hook in on_declared:
+            hook(session, actor, record, version)
+    return record
+
+
+def _get(session: Session, actor: Actor, event_type: EventType, record_id: str) -> Record:
+    record = session.get(Record, record_id)
+    if record is None or record.event_type != event_type:
+        raise NotFound(f"No {event_type.value} record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    return record
+
+
+def _get_for_update(
+    session: Session, actor: Actor, event_type: EventType, record_id: str
+) -> Record:
+    record = _get(session, actor, event_type, record_id)
+    stmt = (
+        select(Record)
+        .where(Record.id == record.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(stmt).scalar_one()
+
+
+def current_version(session: Session, record: Record) -> RecordVersion:
+    stmt = select(RecordVersion).where(
+        RecordVersion.record_id == record.id, RecordVersion.version == record.version
+    )
+    return session.scalars(stmt).one()
+
+
+def read(session: Session, actor: Actor, event_type: EventType, record_id: str) -> dict[str, Any]:
+    """The latest version as a document; the full read is audited."""
+    if actor.role not in DECLARERS:
+        raise PermissionDenied("Only clerks and registrars read records.")
+    record = _get(session, actor, event_type, record_id)
+    audit.record(session, actor, "read", record_id=record.id)
+    return document(session, record)
+
+
+def document(session: Session, record: Record) -> dict[str, Any]:
+    version = current_version(session, record)
+    return {
+        "id": record.id,
+        "event_type": record.event_type,
+        "status": record.status,
+        "version": record.version,
+        "registration_number": record.registration_number,
+        "date_of_registration": record.registration_date,
+        "timeliness": record.timeliness,
+        "rejection_reason": record.rejection_reason,
+        "delayed_reason": record.delayed_reason,
+        "area_code": record.area.code,
+        "office_code": record.office.code if record.office else None,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "notification": record.status == Status.NOTIFIED,
+        **version.facts,
+    }
+
+
+def history(
+    session: Session, actor: Actor, event_type: EventType, record_id: str
+) -> dict[str, Any]:
+    if actor.role not in DECLARERS:
+        raise PermissionDenied("Only clerks and registrars read records.")
+    record = _get(session, actor, event_type, record_id)
+    audit.record(session, actor, "read_history", record_id=record.id)
+    names = {u.id: u.username for u in session.scalars(select(User))}
+    return {
+        "id": record.id,
+        "versions": [
+            {
+                "version": v.version,
+                "kind": v.kind,
+                "created_at": v.created_at,
+                "created_by": names.get(v.created_by_id, "?"),
+                "reason": v.reason,
+                "evidence": v.evidence,
+                "requested_by": v.requested_by,
+                "approved_by": names.get(v.approved_by_id) if v.approved_by_id else None,
+                "facts": v.facts,
+            }
+            for v in record.versions
+        ],
+    }
+
+
+def search(
+    session: Session, actor: Actor, event_type: EventType, query: dict[str, Any]
+) -> dict[str, Any]:
+    """A page of record summaries inside the actor's area, newest event first."""
+    if actor.role not in DECLARERS:
+        raise PermissionDenied("Only clerks and registrars search records.")
+    stmt = scoped(select(Record, RecordVersion, Area.code), actor)
+    stmt = (
+        stmt.join(
+            RecordVersion,
+            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+        )
+        .join(Area, Area.id == Record.area_id)
+        .where(Record.event_type == event_type)
+    )
+    if query.get("area"):
+        area = area_by_code(session, query["area"])
+        if area is None:
+            raise field_error("area", "Unknown area code.")
+        if not (actor.covers(area.path) or (area.path and actor.area_path.startswith(area.path))):
+            raise PermissionDenied("This area is outside yours.")
+        stmt = stmt.where(Record.area_path.startswith(area.path, autoescape=True))
+    for name in ("family_name", "given_names"):
+        if query.get(name):
+            column = getattr(RecordVersion, name)
+            stmt = stmt.where(func.lower(column).contains(query[name].lower(), autoescape=True))
+    if query.get("registration_number"):
+        stmt = stmt.where(Record.registration_number == query["registration_number"])
+    if query.get("status"):
+        stmt = stmt.where(Record.status == query["status"])
+    if query.get("date_from"):
+        stmt = stmt.where(RecordVersion.event_date >= query["date_from"])
+    if query.get("date_to"):
+        stmt = stmt.where(RecordVersion.event_date <= query["date_to"])
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page, per_page = query.get("page", 1), query.get("per_page", 20)
+    rows = session.execute(
+        stmt.order_by(RecordVersion.event_date.desc(), Record.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = [
+        {
+            "id": record.id,
+            "event_type": record.event_type,
+            "status": record.status,
+            "version": record.version,
+            "registration_number": record.registration_number,
+            "timeliness": record.timeliness,
+            "event_date": version.event_date,
+            "given_names": version.given_names,
+            "family_name": version.family_name,
+            "sex": version.sex,
+            "area_code": area_code,
+        }
+        for record, version, area_code in rows
+    ]
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def update_declaration(
+    session: Session, actor: Actor, event_type: EventType, record_id: str, facts: dict[str, Any]
+) -> Record:
+    """Complete a notification, amend a declaration or resubmit a rejected one."""
+    require_role(actor, DECLARERS)
+    record = _get_for_update(session, actor, event_type, record_id)
+    if record.status == Status.REGISTERED:
+        raise Conflict("A registered record changes only through a correction.")
+    where = _resolve(session, event_type, facts)
+    ensure_covers(actor, where.occurrence_area.path)
+    notification = bool(facts.get("notification"))
+    if notification and record.status != Status.NOTIFIED:
+        raise Conflict("A declaration cannot go back to a notification.")
+    previous = record.status
+    kind = {
+        Status.NOTIFIED: "completion",
+        Status.DECLARED: "amendment",
+        Status.REJECTED: "resubmission",
+    }[Status(previous)]
+    record.version += 1
+    record.status = Status.NOTIFIED if notification else Status.DECLARED
+    record.rejection_reason = None
+    record.area_id = where.occurrence_area.id
+    record.area_path = where.occurrence_area.path
+    record.updated_at = utcnow()
+    version = _new_version(session, record, event_type, facts, where, actor=actor, kind=kind)
+    session.flush()
+    audit.record(session, actor, kind, record_id=record.id)
+    if not notification:
+        for hook in on_declared:
+            hook(session, actor, record, version)
+    return record
+
+
+def next_number(session: Session, office: Facility, event_type: EventType, year: int) -> int:
+    """The next counter value, taken under a row lock held until the transaction ends."""
+    key = {"office_id": office.id, "event_type": event_type.value, "year": year}
+    stmt = (
+        select(RegistrationCounter)
+        .filter_by(**key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    counter = session.execute(stmt).scalar_one_or_none()
+    if counter is None:
+        session.execute(insert_ignore(session, RegistrationCounter, key | {"last_value": 0}))
+        counter = session.execute(stmt).scalar_one()
+    counter.last_value += 1
+    session.flush()
+    return counter.last_value
+
+
+def register(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    event_type: EventType,
+    record_id: str,
+    *,
+    reason: str | None = None,
+    registration_date: date | None = None,
+) -> Record:
+    require_role(actor, REGISTRARS)
+    record = _get_for_update(session, actor, event_type, record_id)
+    if record.status != Status.DECLARED:
+        raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
+    version = current_version(session, record)
+    for hook in before_register:
+        hook(session, actor, record, version)
+    on = registration_date or today()
+    if on < version.event_date:
+        raise field_error("registration_date", "Must not be before the event.")
+    band = settings.periods(event_type).band(version.event_date, on)
+    if band is Timeliness.DELAYED and not (reason and reason.strip()):
+        raise field_error("reason", "A delayed registration needs a reason.")
+    office = office_for(session, record.area_path)
+    if office is None:
+        raise Conflict("No registration office covers this record's area.")
+    seq = next_number(session, office, event_type, on.year)
+    record.registration_number = format_registration_number(
+        settings.number_format, office=office.code, event_type=event_type, year=on.year, seq=seq
+    )
+    record.status = Status.REGISTERED
+    record.office_id = office.id
+    record.registration_date = on
+    record.timeliness = band
+    record.delayed_reason = reason if band is Timeliness.DELAYED else None
+    record.registered_by_id = actor.user_id
+    record.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "register",
+        record_id=record.id,
+        reason=record.delayed_reason,
+        details={"registration_number": record.registration_number, "timeliness": band.value},
+    )
+    return record
+
+
+def reject(
+    session: Session, actor: Actor, event_type: EventType, record_id: str, reason: str
+) -> Record:
+    require_role(actor, REGISTRARS)
+    record = _get_for_update(session, actor, event_type, record_id)
+    if record.status not in (Status.NOTIFIED, Status.DECLARED):
+        raise Conflict(f"A {record.status} record cannot be rejected.")
+    record.status = Status.REJECTED
+    record.rejection_reason = reason
+    record.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "reject", record_id=record.id, reason=reason)
+    return record
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        paths: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            paths += _changed_paths(old.get(key), new.get(key), f"{prefix}{key}.")
+        return paths
+    return [] if old == new else [prefix.rstrip(".")]
+
+
+def correct(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    event_type: EventType,
+    record_id: str,
+    *,
+    changes: dict[str, Any],
+    reason: str,
+    evidence: str,
+    requested_by: str | None = None,
+) -> Record:
+    """A new version of a registered record; the registrar approving it is the actor."""
+    require_role(actor, REGISTRARS)
+    record = _get_for_update(session, actor, event_type, record_id)
+    if record.status != Status.REGISTERED:
+        raise Conflict("Only a registered record is corrected; amend a declaration instead.")
+    if "notification" in changes:
+        raise field_error("changes.notification", "A registered record is not a notification.")
+    old = current_version(session, record).facts
+    facts = _load(event_type, _merge(old, changes), wrap="changes")
+    where = _resolve(session, event_type, facts)
+    ensure_covers(actor, where.occurrence_area.path)
+    stored = schema_for(event_type).dump(facts)
+    stored.pop("notification", None)
+    changed = _changed_paths(old, stored)
+    if not changed:
+        raise field_error("changes", "The changes leave the record as it is.")
+    record.version += 1
+    record.area_id = where.occurrence_area.id
+    record.area_path = where.occurrence_area.path
+    record.updated_at = utcnow()
+    # The registration date stays; a corrected event date may move the record to another band.
+    assert record.registration_date is not None
+    event_date = _typed(event_type, facts, where)["event_date"]
+    if event_date > record.registration_date:
+        raise field_error("changes", "The event would come after its registration.")
+    band = settings.periods(event_type).band(event_date, record.registration_date)
+    if band is Timeliness.DELAYED and record.timeliness != Timeliness.DELAYED:
+        record.delayed_reason = reason
+    record.timeliness = band
+    _new_version(
+        session,
+        record,
+        event_type,
+        facts,
+        where,
+        actor=actor,
+        kind="correction",
+        reason=reason,
+        evidence=evidence,
+        requested_by=requested_by or actor.username,
+        approved_by_id=actor.user_id,
+    )
+    session.flush()
+    audit.record(
+        session, actor, "correct", record_id=record.id, reason=reason, details={"fields": changed}
+    )
+    return record

@@ -1,0 +1,66 @@
+"""Who is acting, and the one function that scopes every query to the actor's area subtree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar, Unpack
+
+from sqlalchemy import Select
+
+from registry.domain import Role
+from registry.errors import PermissionDenied
+from registry.models import Area, Record, User
+
+S = TypeVar("S", bound="Select[Unpack[tuple[Any, ...]]]")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user as services see it (no ORM object, so nothing lazy-loads)."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: Role
+    area_id: int
+    area_code: str
+    area_path: str
+
+    @classmethod
+    def from_user(cls, user: User) -> Actor:
+        return cls(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name or user.username,
+            role=Role(user.role),
+            area_id=user.area_id,
+            area_code=user.area.code,
+            area_path=user.area.path,
+        )
+
+    def covers(self, area_path: str) -> bool:
+        """Whether an area (by its path) lies in this actor's subtree."""
+        return area_path.startswith(self.area_path)
+
+
+def require_role(actor: Actor, roles: Iterable[Role]) -> None:
+    allowed = set(roles)
+    if actor.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise PermissionDenied(f"Only {names} may do this.")
+
+
+def scoped(stmt: S, actor: Actor) -> S:
+    """Restrict a query of records to the actor's area subtree. Every record query uses this."""
+    return stmt.where(Record.area_path.startswith(actor.area_path, autoescape=True))
+
+
+def scoped_areas(stmt: S, actor: Actor) -> S:
+    """Restrict a query of areas to the actor's subtree."""
+    return stmt.where(Area.path.startswith(actor.area_path, autoescape=True))
+
+
+def ensure_covers(actor: Actor, area_path: str) -> None:
+    if not actor.covers(area_path):
+        raise PermissionDenied("This is outside your area.")

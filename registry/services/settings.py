@@ -1,0 +1,37 @@
+"""The registry's rules that come from configuration, as one frozen value for services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry.domain import EventType, LegalPeriods
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    birth_periods: LegalPeriods = field(default_factory=lambda: LegalPeriods(30, 365))
+    death_periods: LegalPeriods = field(default_factory=lambda: LegalPeriods(45, 365))
+    number_format: str = "{office}-{type}{year}-{seq:06d}"
+    token_lifetime_seconds: int = 8 * 3600
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    login_max_failures: int = 5
+    login_window_seconds: int = 300
+
+    def periods(self, event_type: EventType) -> LegalPeriods:
+        return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RegistrySettings:
+        return cls(
+            birth_periods=LegalPeriods(config["BIRTH_CURRENT_DAYS"], config["BIRTH_LATE_DAYS"]),
+            death_periods=LegalPeriods(config["DEATH_CURRENT_DAYS"], config["DEATH_LATE_DAYS"]),
+            number_format=config["REGISTRATION_NUMBER_FORMAT"],
+            token_lifetime_seconds=config["TOKEN_LIFETIME_SECONDS"],
+            argon2_time_cost=config["ARGON2_TIME_COST"],
+            argon2_memory_cost=config["ARGON2_MEMORY_COST"],
+            login_max_failures=config["LOGIN_MAX_FAILURES"],
+            login_window_seconds=config["LOGIN_WINDOW_SECONDS"],
+        )
