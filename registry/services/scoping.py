@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
@@ -12,7 +12,7 @@ from registry.domain import Role
 from registry.errors import PermissionDenied
 from registry.models import Area, Record, User
 
-S = TypeVar("S", bound="Select[Unpack[tuple[Any, ...]]]")
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
