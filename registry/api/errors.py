@@ -17,7 +17,14 @@ from werkzeug.exceptions import HTTPException
 from registry.errors import RegistryError
 
 
+#: Set by the web package: renders an error page for requests outside /api/.
+HTML_RENDERER = "crvs.html_error"
+
+
 def envelope(code: int, message: str | None = None, errors: Any = None) -> ResponseReturnValue:
+    renderer = current_app.extensions.get(HTML_RENDERER)
+    if renderer is not None and not request.path.startswith("/api/"):
+        return renderer(code, message, errors)  # type: ignore[no-any-return]
     body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase}
     body["message"] = message or HTTPStatus(code).description or HTTPStatus(code).phrase
     if errors:
