@@ -1,0 +1,178 @@
+"""Records and their prepared, column-wise form.
+
+A :class:`Record` is a plain value: an id and the raw field values. Before comparison a batch of
+records becomes a :class:`Table`: every text value is normalised once and replaced by an integer
+code into one shared vocabulary, and every date is parsed into numeric columns, so that blocking
+and comparison work on numpy arrays rather than on Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+
+import numpy as np
+import numpy.typing as npt
+
+from dedupe.normalise import name_skeleton, normalise_name, normalise_text, parse_date
+from dedupe.settings import FieldSpec, Settings
+
+__all__ = ["DateColumns", "Record", "Table"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record to match: an id and its raw values by column.
+
+    Attributes:
+        id: The record's identifier (unique within a batch).
+        values: Raw values by column name; ``None`` or ``""`` means missing.
+    """
+
+    id: str
+    values: Mapping[str, str | None]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    def get(self, column: str) -> str | None:
+        """Return the raw value of ``column``, or ``None`` when absent."""
+        return self.values.get(column)
+
+
+@dataclass(frozen=True)
+class DateColumns:
+    """Parsed dates of one field, one entry per record (0 or -1 when unknown)."""
+
+    year: IntArray
+    month: IntArray
+    day: IntArray
+    ordinal: IntArray
+    digits: IntArray  # vocabulary code of the YYYYMMDD digits, 0 when unknown
+
+
+class Vocabulary:
+    """Normalised strings and their codes; code 0 is the empty string."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {"": 0}
+        self.strings: list[str] = [""]
+
+    def code(self, text: str) -> int:
+        """Return the code of ``text``, adding it when new."""
+        found = self.codes.get(text)
+        if found is None:
+            found = len(self.strings)
+            self.codes[text] = found
+            self.strings.append(text)
+        return found
+
+
+class Table:
+    """A batch of records prepared for blocking and comparison.
+
+    Attributes:
+        settings: The settings the table was prepared for.
+        ids: Record ids in order.
+        codes: Per text field (name, text, exact, id), the vocabulary code of each value.
+        dates: Per date field, the parsed date columns.
+        vocab: Shared vocabulary of normalised strings.
+    """
+
+    def __init__(self, records: Sequence[Record], settings: Settings) -> None:
+        self.settings = settings
+        self.ids = [record.id for record in records]
+        self.vocab = Vocabulary()
+        self.codes: dict[str, IntArray] = {}
+        self.dates: dict[str, DateColumns] = {}
+        placeholders = frozenset(settings.placeholder_names)
+        self._placeholder_codes: set[int] = set()
+        for spec in settings.fields:
+            if spec.kind == "date":
+                self.dates[spec.column] = self._dates(records, spec)
+            else:
+                self.codes[spec.column] = self._texts(records, spec, placeholders)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _texts(
+        self, records: Sequence[Record], spec: FieldSpec, placeholders: frozenset[str]
+    ) -> IntArray:
+        particles = self.settings.particles
+        cache: dict[str | None, int] = {}
+        out = np.zeros(len(records), dtype=np.int64)
+        for row, record in enumerate(records):
+            raw = record.values.get(spec.column)
+            code = cache.get(raw)
+            if code is None:
+                if spec.kind == "name":
+                    text = normalise_name(raw, particles)
+                else:
+                    text = normalise_text(raw)
+                code = self.vocab.code(text)
+                if spec.role == "given_name" and text and text.split()[0] in placeholders:
+                    self._placeholder_codes.add(code)
+                cache[raw] = code
+            out[row] = code
+        return out
+
+    def _dates(self, records: Sequence[Record], spec: FieldSpec) -> DateColumns:
+        n = len(records)
+        cols = [np.zeros(n, dtype=np.int64) for _ in range(5)]
+        cache: dict[str | None, tuple[int, int, int, int, int]] = {}
+        for row, record in enumerate(records):
+            raw = record.values.get(spec.column)
+            parts = cache.get(raw)
+            if parts is None:
+                parsed = parse_date(raw, spec.format)
+                parts = (
+                    parsed.year,
+                    parsed.month,
+                    parsed.day,
+                    parsed.ordinal,
+                    self.vocab.code(parsed.digits),
+                )
+                cache[raw] = parts
+            for col, value in zip(cols, parts, strict=True):
+                col[row] = value
+        return DateColumns(*cols)
+
+    @cached_property
+    def usable(self) -> npt.NDArray[np.bool_]:
+        """Per vocabulary code, whether the value counts as present (not empty, not "Baby")."""
+        found = np.ones(len(self.vocab.strings), dtype=np.bool_)
+        found[0] = False
+        found[sorted(self._placeholder_codes)] = False
+        return found
+
+    @cached_property
+    def strings(self) -> npt.NDArray[np.object_]:
+        """The vocabulary as a numpy object array indexed by code."""
+        return _object_array(self.vocab.strings)
+
+    @cached_property
+    def sorted_tokens(self) -> npt.NDArray[np.object_]:
+        """Each vocabulary string with its words sorted (meets reordered names)."""
+        return _object_array([" ".join(sorted(s.split())) for s in self.vocab.strings])
+
+    @cached_property
+    def skeletons(self) -> list[str]:
+        """The consonant skeleton of each vocabulary string, words sorted."""
+        return [name_skeleton(s) for s in self.sorted_tokens]
+
+    @cached_property
+    def skeleton_codes(self) -> IntArray:
+        """Per vocabulary code, a code of its skeleton (0 when empty)."""
+        seen: dict[str, int] = {"": 0}
+        return np.array([seen.setdefault(s, len(seen)) for s in self.skeletons], dtype=np.int64)
+
+
+def _object_array(items: Sequence[str]) -> npt.NDArray[np.object_]:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
