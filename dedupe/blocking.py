@@ -133,13 +133,18 @@ def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntAr
         rule_index: Index of the rule in ``table.settings.blocking``.
         split: See :func:`candidate_pairs`.
     """
+    cached = table.pair_cache.get((rule_index, split))
+    if cached is not None:
+        return cached
     codes, _ = rule_keys(table, rule_index)
     ia, ib = _pairs_in_blocks(codes, table.settings.max_block_size)
     low, high = np.minimum(ia, ib), np.maximum(ia, ib)
     if split is not None:
         keep = (low < split) & (high >= split)
         low, high = low[keep], high[keep]
-    return np.asarray(low * len(table) + high, dtype=np.int64)
+    keys = np.asarray(low * len(table) + high, dtype=np.int64)
+    table.pair_cache[(rule_index, split)] = keys
+    return keys
 
 
 def candidate_pairs(table: Table, split: int | None = None) -> tuple[IntArray, IntArray]:

@@ -25,7 +25,7 @@ from typing import TextIO
 from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_edges
 from dedupe.errors import DedupeError, InputError, MissingColumnError
-from dedupe.matching import ScoredPairs, _fit, score_table
+from dedupe.matching import ScoredPairs, _compare_all, _fit, score_table
 from dedupe.records import Record, Table
 from dedupe.settings import Settings
 
@@ -142,8 +142,9 @@ def _run(args: argparse.Namespace) -> int:
     progress.stage("blocking")
     ia, ib = candidate_pairs(table, split)
     progress.stage("training")
-    model = _fit(table, len(ia), split)
-    scored = score_table(table, ia, ib, model, threshold, progress.step)
+    compared = _compare_all(table, ia, ib)
+    model = _fit(table, ia, ib, compared[0], split)
+    scored = score_table(table, ia, ib, model, threshold, progress.step, compared)
     clusters = None
     if right is None:
         edges = zip(

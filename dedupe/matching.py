@@ -115,9 +115,20 @@ def _em(
     return m, u, prior
 
 
-def _fit(table: Table, n_candidates: int, split: int | None) -> Model:
-    """Learn m by EM once per blocking rule, u from random pairs, then the prior."""
+def _fit(
+    table: Table,
+    ia: IntArray,
+    ib: IntArray,
+    all_levels: npt.NDArray[np.int8],
+    split: int | None,
+) -> Model:
+    """Learn m by EM once per blocking rule, u from random pairs, then the prior.
+
+    ``all_levels`` are the levels of the candidate pairs ``(ia, ib)``, computed once.
+    """
     settings = table.settings
+    n_candidates = len(ia)
+    all_keys = ia * len(table) + ib
     specs = settings.fields
     fallback = Model.from_settings(settings)
     if n_candidates < settings.em.min_pairs or len(table) < 20:
@@ -136,7 +147,7 @@ def _fit(table: Table, n_candidates: int, split: int | None) -> Model:
     sessions = [0] * len(specs)
     start = settings.prior if settings.prior is not None else 0.1
     if not settings.em.fix_u:
-        return _fit_jointly(table, u, split)
+        return _fit_jointly(table, all_levels, u)
     # As Splink does: one EM session per blocking rule, each learning m only for the fields
     # the rule does not block on (a blocked field agrees by construction there).
     for index, rule in enumerate(settings.blocking):
@@ -149,8 +160,7 @@ def _fit(table: Table, n_candidates: int, split: int | None) -> Model:
         learn = [not spec.fixed and spec.column not in blocked for spec in specs]
         if not any(learn):
             continue
-        n = len(table)
-        levels = _levels(table, keys // n, keys % n)
+        levels = all_levels[np.searchsorted(all_keys, keys)]
         codes, counts = _pattern_counts(levels, radix)
         m = [np.array(default_m_u(spec)[0], dtype=np.float64) for spec in specs]
         m, _, _ = _em(
@@ -179,20 +189,20 @@ def _fit(table: Table, n_candidates: int, split: int | None) -> Model:
         if learnt.weights[0] <= 0 or learnt.weights[-1] >= 0:
             learnt = FieldParams.from_spec(spec)
         params.append(learnt)
-    prior = settings.prior if settings.prior is not None else _estimate_prior(table, params, split)
+    prior = (
+        settings.prior
+        if settings.prior is not None
+        else _estimate_prior(table, all_levels, params, split)
+    )
     return Model(settings, tuple(params), prior, "em")
 
 
-def _fit_jointly(table: Table, u: list[FloatArray], split: int | None) -> Model:
+def _fit_jointly(table: Table, levels: npt.NDArray[np.int8], u: list[FloatArray]) -> Model:
     """Learn m, u and the prior together by EM on all candidate pairs."""
     settings = table.settings
     specs = settings.fields
-    ia, ib = candidate_pairs(table, split)
-    if len(ia) > _EM_PAIRS:
-        keep = np.random.default_rng(settings.em.seed).choice(len(ia), _EM_PAIRS, replace=False)
-        ia, ib = ia[keep], ib[keep]
     radix = max(len(spec.levels) for spec in specs) + 1
-    codes, counts = _pattern_counts(_levels(table, ia, ib), radix)
+    codes, counts = _pattern_counts(levels, radix)
     m = [np.array(default_m_u(spec)[0], dtype=np.float64) for spec in specs]
     m, u, prior = _em(
         _decode(codes, len(specs), radix),
@@ -214,16 +224,12 @@ def _fit_jointly(table: Table, u: list[FloatArray], split: int | None) -> Model:
     return Model(settings, tuple(params), prior, "em")
 
 
-def _estimate_prior(table: Table, params: list[FieldParams], split: int | None) -> float:
+def _estimate_prior(
+    table: Table, levels: npt.NDArray[np.int8], params: list[FieldParams], split: int | None
+) -> float:
     """Learn the share of matches among all pairs with m and u fixed."""
     settings = table.settings
-    ia, ib = candidate_pairs(table, split)
-    if len(ia) > _EM_PAIRS:
-        keep = np.random.default_rng(settings.em.seed).choice(len(ia), _EM_PAIRS, replace=False)
-        sample_ia, sample_ib = ia[keep], ib[keep]
-    else:
-        sample_ia, sample_ib = ia, ib
-    levels = _levels(table, sample_ia, sample_ib)
+    n_candidates = len(levels)
     radix = max(len(spec.levels) for spec in settings.fields) + 1
     codes, counts = _pattern_counts(levels, radix)
     m = [np.array(p.m if p.m else [2.0**w for w in p.weights]) for p in params]
@@ -243,7 +249,7 @@ def _estimate_prior(table: Table, params: list[FieldParams], split: int | None) 
     # possible pairs, not among the blocked candidates.
     n = len(table)
     possible = n * (n - 1) / 2 if split is None else split * (n - split)
-    return min(max(blocked_prior * len(ia) / max(possible, 1.0), 1e-12), 0.5)
+    return min(max(blocked_prior * n_candidates / max(possible, 1.0), 1e-12), 0.5)
 
 
 def train(
@@ -273,15 +279,24 @@ def train(
     """
     table = _table(records, right, settings)
     split = None if right is None else len(records)
-    ia, _ = candidate_pairs(table, split)
-    return _fit(table, len(ia), split)
+    ia, ib = candidate_pairs(table, split)
+    return _fit(table, ia, ib, _compare_all(table, ia, ib)[0], split)
 
 
-def _levels(table: Table, ia: IntArray, ib: IntArray) -> npt.NDArray[np.int8]:
-    parts = [compare(table, ia[a:b], ib[a:b]).levels for a, b in chunks(len(ia), _CHUNK)]
+AllLevels = tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
+
+
+def _compare_all(table: Table, ia: IntArray, ib: IntArray) -> AllLevels:
+    """Return levels, twin and sibling flags of all pairs, compared in chunks."""
+    parts = [compare(table, ia[a:b], ib[a:b]) for a, b in chunks(len(ia), _CHUNK)]
     if not parts:
-        return np.empty((0, len(table.settings.fields)), dtype=np.int8)
-    return np.concatenate(parts)
+        none = np.zeros(0, dtype=np.bool_)
+        return np.empty((0, len(table.settings.fields)), dtype=np.int8), none, none
+    return (
+        np.concatenate([p.levels for p in parts]),
+        np.concatenate([p.twins for p in parts]),
+        np.concatenate([p.siblings for p in parts]),
+    )
 
 
 # --- scoring ----------------------------------------------------------------------------------
@@ -314,11 +329,20 @@ class ScoredPairs:
 
 
 def _weights(model: Model, comparison: Comparison) -> FloatArray:
-    total = np.full(len(comparison.levels), model.prior_weight, dtype=np.float64)
+    return _weights_of(model, comparison.levels, comparison.twins, comparison.siblings)
+
+
+def _weights_of(
+    model: Model,
+    levels: npt.NDArray[np.int8],
+    twins: npt.NDArray[np.bool_],
+    siblings: npt.NDArray[np.bool_],
+) -> FloatArray:
+    total = np.full(len(levels), model.prior_weight, dtype=np.float64)
     for col, table in enumerate(model.weight_table()):
-        total += table[comparison.levels[:, col].astype(np.int64)]
-    total += np.where(comparison.twins, model.settings.twin_weight, 0.0)
-    total += np.where(comparison.siblings, model.settings.sibling_weight, 0.0)
+        total += table[levels[:, col].astype(np.int64)]
+    total += np.where(twins, model.settings.twin_weight, 0.0)
+    total += np.where(siblings, model.settings.sibling_weight, 0.0)
     return total
 
 
@@ -333,6 +357,7 @@ def score_table(
     model: Model,
     threshold: float,
     progress: Progress | None = None,
+    compared: AllLevels | None = None,
 ) -> ScoredPairs:
     """Score candidate pairs in chunks and keep those at or above ``threshold``.
 
@@ -343,16 +368,22 @@ def score_table(
         model: The model to apply.
         threshold: Minimum match probability kept.
         progress: Called with ``(done, total)`` pairs after each chunk.
+        compared: Levels and rule flags of the pairs when already computed.
 
     Returns:
         The kept pairs, highest probability first.
     """
     kept: list[tuple[IntArray, IntArray, npt.NDArray[np.int8], FloatArray]] = []
     for a, b in chunks(len(ia), _CHUNK):
-        comparison = compare(table, ia[a:b], ib[a:b])
-        weight = _weights(model, comparison)
+        if compared is None:
+            comparison = compare(table, ia[a:b], ib[a:b])
+            levels = comparison.levels
+            weight = _weights(model, comparison)
+        else:
+            levels = compared[0][a:b]
+            weight = _weights_of(model, levels, compared[1][a:b], compared[2][a:b])
         keep = _probability(weight) >= threshold
-        kept.append((ia[a:b][keep], ib[a:b][keep], comparison.levels[keep], weight[keep]))
+        kept.append((ia[a:b][keep], ib[a:b][keep], levels[keep], weight[keep]))
         if progress is not None:
             progress(b, len(ia))
     n_fields = len(model.settings.fields)

@@ -91,6 +91,8 @@ class Table:
         self.dates: dict[str, DateColumns] = {}
         placeholders = frozenset(settings.placeholder_names)
         self._placeholder_codes: set[int] = set()
+        #: Candidate pairs per (blocking rule, split), filled by :mod:`dedupe.blocking`.
+        self.pair_cache: dict[tuple[int, int | None], IntArray] = {}
         for spec in settings.fields:
             if spec.kind == "date":
                 self.dates[spec.column] = self._dates(records, spec)
