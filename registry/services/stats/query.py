@@ -1,0 +1,237 @@
+"""The SQL of the statistics: every count is a GROUP BY in the database.
+
+``count_cells`` selects registered events of one type and year of occurrence (current versions
+only, inside the actor's area subtree, registered on or before the cut-off), groups them by the
+requested category expressions in the database and returns one count per group. Areas roll up
+in SQL too: the inner query groups by area id, the outer one joins a small map from every area
+to its ancestor at the requested level and groups again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from registry.domain import ICD10_CHAPTERS, EventType, Status
+from registry.models import Area, Record, RecordVersion
+from registry.services.scoping import Actor, scoped
+
+V = RecordVersion
+
+NOT_STATED = "not stated"
+UNALLOCATED = "not allocated to a {level}"
+ELSEWHERE = "outside the area"
+
+SEXES = ["male", "female", "unknown"]
+BANDS = ["current", "late", "delayed"]
+MONTHS = [f"{m:02d}" for m in range(1, 13)]
+QUARTERS = ["Q1", "Q2", "Q3", "Q4"]
+MOTHER_AGE_GROUPS = [
+    "<15", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50+", NOT_STATED,
+]  # fmt: skip
+TYPES_OF_BIRTH = ["single", "twin", "triplet", "quadruplet_or_more", NOT_STATED]
+PLACE_TYPES = ["health_facility", "home", "other", NOT_STATED]
+ATTENDANTS = ["doctor", "nurse_midwife", "traditional_birth_attendant", "other", "none", NOT_STATED]
+WEIGHT_GROUPS = ["<1500", "1500-2499", ">=2500", NOT_STATED]
+INFANT_GROUPS = ["<24 h", "1-6 d", "7-27 d", "28 d-11 m", "under 1, days not stated"]
+AGE_GROUPS = [
+    *INFANT_GROUPS,
+    "1-4",
+    *[f"{a}-{a + 4}" for a in range(5, 80, 5)],
+    "80+",
+    NOT_STATED,
+]
+BROAD_AGE_GROUPS = ["0-4", "5-14", "15-69", "70+", NOT_STATED]
+CHAPTERS = [f"{start}-{end}" for start, end, _ in ICD10_CHAPTERS] + [NOT_STATED]
+ILL_DEFINED = "R00-R99"
+ESTABLISHED_BY = ["medical_certificate", "verbal_autopsy", "lay_report", "unknown"]
+
+
+def month_of(column: Any) -> ColumnElement[int]:
+    """The month (1-12) of a date; ``extract`` compiles for SQLite and PostgreSQL alike."""
+    return cast(extract("month", column), Integer)
+
+
+def period_expr(period: str) -> ColumnElement[str]:
+    """The period label of the event date: ``01``..``12``, ``Q1``..``Q4`` or the year itself."""
+    month = month_of(V.event_date)
+    if period == "month":
+        return case(*((month == m, f"{m:02d}") for m in range(1, 13)), else_=NOT_STATED)
+    if period == "quarter":
+        return case((month <= 3, "Q1"), (month <= 6, "Q2"), (month <= 9, "Q3"), else_="Q4")
+    return literal("year", String)
+
+
+def period_categories(period: str) -> list[str]:
+    return MONTHS if period == "month" else QUARTERS if period == "quarter" else ["year"]
+
+
+def coalesce_to(column: Any, known: list[str], otherwise: str = NOT_STATED) -> ColumnElement[str]:
+    """The column's value when it is one of ``known``, else ``otherwise``."""
+    return case((column.in_(known), column), else_=otherwise)
+
+
+def sex_expr() -> ColumnElement[str]:
+    return coalesce_to(V.sex, ["male", "female"], "unknown")
+
+
+def band_expr() -> ColumnElement[str]:
+    return coalesce_to(Record.timeliness, BANDS, NOT_STATED)
+
+
+def mother_age_expr() -> ColumnElement[str]:
+    age = V.mother_age_years
+    whens = [(age < 15, "<15")]
+    whens += [(age < low + 5, f"{low}-{low + 4}") for low in range(15, 50, 5)]
+    return case((age.is_(None), NOT_STATED), *whens, else_="50+")
+
+
+def weight_expr() -> ColumnElement[str]:
+    grams = V.birth_weight_grams
+    return case(
+        (grams.is_(None), NOT_STATED),
+        (grams < 1500, "<1500"),
+        (grams < 2500, "1500-2499"),
+        else_=">=2500",
+    )
+
+
+def death_age_expr() -> ColumnElement[str]:
+    """Five-year age groups with infants split by age in days (neonatal = 0-27 days)."""
+    years, days = V.age_years, V.age_days
+    whens: list[Any] = [
+        (years.is_(None), NOT_STATED),
+        (and_(years == 0, days.is_(None)), "under 1, days not stated"),
+        (and_(years == 0, days < 1), "<24 h"),
+        (and_(years == 0, days < 7), "1-6 d"),
+        (and_(years == 0, days < 28), "7-27 d"),
+        (years == 0, "28 d-11 m"),
+        (years < 5, "1-4"),
+    ]
+    whens += [(years < low + 5, f"{low}-{low + 4}") for low in range(5, 80, 5)]
+    return case(*whens, else_="80+")
+
+
+def broad_age_expr() -> ColumnElement[str]:
+    years = V.age_years
+    return case(
+        (years.is_(None), NOT_STATED),
+        (years < 5, "0-4"),
+        (years < 15, "5-14"),
+        (years < 70, "15-69"),
+        else_="70+",
+    )
+
+
+def chapter_expr() -> ColumnElement[str]:
+    stem = func.substr(V.underlying_icd10, 1, 3)
+    whens = [(stem.between(start, end), f"{start}-{end}") for start, end, _ in ICD10_CHAPTERS]
+    return case((V.underlying_icd10.is_(None), NOT_STATED), *whens, else_=NOT_STATED)
+
+
+def established_expr() -> ColumnElement[str]:
+    return coalesce_to(V.cause_established_by, ESTABLISHED_BY[:-1], "unknown")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which events count: type, year of occurrence, cut-off and the actor's subtree."""
+
+    actor: Actor
+    event_type: EventType
+    year: int
+    cutoff: date
+
+
+@dataclass(frozen=True)
+class AreaRollup:
+    """Roll the area in ``column`` up to its ancestor at ``level`` inside ``path``."""
+
+    column: Any
+    level: str
+    path: str
+    unallocated: str
+    null_label: str | None = None
+
+
+def events(scope: Scope) -> Any:
+    """Registered events of the scope joined to their current version (a Select to extend)."""
+    stmt = (
+        select()
+        .select_from(Record)
+        .join(V, and_(V.record_id == Record.id, V.version == Record.version))
+        .where(
+            Record.event_type == scope.event_type.value,
+            Record.status == Status.REGISTERED.value,
+            Record.registration_date <= scope.cutoff,
+            V.event_date >= date(scope.year, 1, 1),
+            V.event_date <= date(scope.year, 12, 31),
+        )
+    )
+    return scoped(stmt, scope.actor)
+
+
+def area_map(level: str, path: str) -> Any:
+    """Every area under ``path`` and its ancestor-or-self at ``level``: a small subquery."""
+    ancestor = aliased(Area)
+    return (
+        select(Area.id.label("area_id"), ancestor.code.label("code"))
+        # substr rather than LIKE: "_" in an area code would be a LIKE wildcard.
+        .join(ancestor, func.substr(Area.path, 1, func.length(ancestor.path)) == ancestor.path)
+        .where(ancestor.level == level, ancestor.path.startswith(path, autoescape=True))
+        .subquery("area_map")
+    )
+
+
+def count_cells(
+    session: Session,
+    scope: Scope,
+    dims: dict[str, ColumnElement[Any]],
+    area: AreaRollup | None = None,
+    extra_where: list[Any] | None = None,
+) -> dict[tuple[str, ...], int]:
+    """Counts of events per combination of ``dims`` (area first when rolled up), from SQL."""
+    names = list(dims)
+    stmt = events(scope)
+    for condition in extra_where or []:
+        stmt = stmt.where(condition)
+    labelled = [expr.label(f"d{i}") for i, expr in enumerate(dims.values())]
+    if area is None:
+        stmt = stmt.add_columns(*labelled, func.count().label("n")).group_by(
+            *[dims[n] for n in names]
+        )
+        return {tuple(str(v) for v in row[:-1]): int(row[-1]) for row in session.execute(stmt)}
+    inner = (
+        stmt.add_columns(area.column.label("aid"), *labelled, func.count().label("n"))
+        .group_by(area.column, *[dims[n] for n in names])
+        .subquery("cells")
+    )
+    amap = area_map(area.level, area.path)
+    code: ColumnElement[str] = case(
+        (inner.c.aid.is_(None), area.null_label or area.unallocated),
+        (amap.c.code.is_(None), area.unallocated),
+        else_=amap.c.code,
+    )
+    others = [inner.c[f"d{i}"] for i in range(len(names))]
+    outer = (
+        select(code.label("area"), *others, func.sum(inner.c.n).label("n"))
+        .select_from(inner)
+        .outerjoin(amap, amap.c.area_id == inner.c.aid)
+        .group_by(code, *others)
+    )
+    return {tuple(str(v) for v in row[:-1]): int(row[-1]) for row in session.execute(outer)}
