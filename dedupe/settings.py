@@ -291,8 +291,10 @@ class Settings:
             rules.extend(BlockingRule((f"phonetic:{n}", f"year:{dob}")) for n in names)
             if not names:
                 rules.append(BlockingRule((f"dmy:{dob}",)))
-        for other in exacts:
-            rules.extend(BlockingRule((f"exact:{other}", f"initial:{n}")) for n in names)
+        # Low-cardinality exact fields (sex, district) would make huge blocks: only when
+        # there is nothing else to block on.
+        if not rules:
+            rules.extend(BlockingRule((f"exact:{other}",)) for other in exacts)
         if not rules:
             rules = [BlockingRule((f"prefix2:{self.fields[0].column}",))]
         return tuple(rules)
