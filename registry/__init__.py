@@ -8,6 +8,7 @@ from config import Config, load_config
 from registry import extensions
 from registry.api import register_api
 from registry.security import register_security_headers
+from registry.web import register_web
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -16,5 +17,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_mapping((config or load_config()).as_dict())
     extensions.init_app(app)
     register_api(app)
+    register_web(app)
     register_security_headers(app)
     return app

@@ -1,0 +1,42 @@
+"""Server-rendered pages for clerks and registrars: sign-in, work queue, forms, records, search.
+
+The pages call the same services as the JSON API (parse -> service -> commit -> render) and keep
+to the same rules: every record query is scoped to the user's area by the services, forms are
+validated by the API's marshmallow schemas, every form carries a CSRF token, and pages are sent
+with ``Cache-Control: no-store`` by ``registry.security``.
+
+``register_web(app)`` is the one entry point, called from ``create_app``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+
+from registry.web import i18n, pages, record_pages
+from registry.web.blueprint import bp
+from registry.web.errors import render_error
+
+csrf = CSRFProtect()
+ROUTES = (pages, record_pages)  # the modules that add their views to ``bp``
+
+HTML_RENDERER = "crvs.html_error"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _protect_forms() -> None:
+    """CSRF on every state-changing request outside the bearer-token API under /api/."""
+    if request.method not in SAFE_METHODS and not request.path.startswith("/api/"):
+        csrf.protect()
+
+
+def register_web(app: Flask) -> None:
+    # The API authenticates with bearer tokens (no ambient cookie), so only pages need CSRF;
+    # the check runs from our own hook so API blueprints added later are exempt by their path.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    csrf.init_app(app)
+    app.before_request(_protect_forms)
+    i18n.init_app(app)
+    app.register_blueprint(bp)
+    app.extensions[HTML_RENDERER] = render_error

@@ -1,0 +1,40 @@
+"""Error pages: ``render_error`` is installed as the registry's HTML error renderer.
+
+``registry.api.errors.envelope`` calls it for every error outside ``/api/``, so a 403 from a
+service, a 404, a refused CSRF token or a 429 reach the user as a page in their language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, render_template
+
+from registry.web import messages
+from registry.web.i18n import gettext
+from registry.web.i18n import lazy_gettext as _l
+
+TITLES = {
+    400: _l("The request could not be used"),
+    401: _l("Sign in first"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Not allowed here"),
+    409: _l("The record has changed"),
+    413: _l("Too large"),
+    422: _l("Some fields are not valid"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+    503: _l("The registry is unavailable"),
+}
+
+
+def render_error(code: int, message: str | None, errors: Any) -> Response:
+    title = TITLES.get(code) or TITLES[500 if code >= 500 else 400]
+    if code >= 500:
+        text = gettext("The registry could not complete the request. Please try again shortly.")
+        if code == 503:
+            text = gettext("The registry database is unavailable; try again shortly.")
+    else:
+        text = messages.translate(message) if message else str(title)
+    return make_response(render_template("error.html", code=code, title=title, message=text), code)

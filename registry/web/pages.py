@@ -1,0 +1,183 @@
+"""Sign-in and sign-out, the language switch, the work queue, search and the picker look-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, jsonify, redirect, request, session, url_for
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response as BaseResponse
+
+from registry.domain import EventType, Status
+from registry.errors import TooManyAttempts, ValidationFailed
+from registry.extensions import db_session, settings
+from registry.schemas.records import RecordQuery
+from registry.services import records, users
+from registry.services.areas import search_areas
+from registry.services.scoping import require_role
+from registry.web import auth, hooks, lookups, messages
+from registry.web.blueprint import KIND_OF, KINDS, bp, page
+from registry.web.forms import flatten_errors
+from registry.web.i18n import LANGUAGES, gettext
+
+QUEUE = (
+    (Status.NOTIFIED, "notified"),
+    (Status.DECLARED, "declared"),
+    (Status.REJECTED, "rejected"),
+)
+QUEUE_SIZE = 10
+LOOKUP_LIMIT = 20
+
+
+# -- signing in and out ---------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | BaseResponse:
+    """Sign in with a username and password (throttled like the API)."""
+    next_url = auth.safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if auth.current() is not None:
+            return redirect(next_url or url_for("web.home"))
+        return page("login.html", next=next_url, username="")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    session_ = db_session()
+    try:
+        user = users.authenticate(
+            session_, settings(), username, password, request.remote_addr or "-"
+        )
+    except TooManyAttempts:
+        session_.rollback()
+        error = gettext("Too many failed sign-ins; wait a few minutes and try again.")
+        return page("login.html", 429, next=next_url, username=username, error=error)
+    session_.commit()  # a failure is stored so that it counts towards throttling
+    if user is None:
+        error = gettext("Wrong username or password.")
+        return page("login.html", 401, next=next_url, username=username, error=error)
+    auth.start(user)
+    return redirect(next_url or url_for("web.home"), 303)
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    """Sign out: the session cookie is emptied (the language choice stays)."""
+    auth.end()
+    flash(gettext("You are signed out."), "info")
+    return redirect(url_for("web.login"), 303)
+
+
+@bp.post("/language")
+def language() -> BaseResponse:
+    """Switch the language of the pages; kept in the session cookie."""
+    chosen = request.form.get("lang", "")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return redirect(auth.safe_next(request.form.get("next")) or url_for("web.home"), 303)
+
+
+# -- the work queue -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@auth.login_required
+def home() -> Response | BaseResponse:
+    """The work queue of the signed-in user's area (clerks and registrars)."""
+    actor = auth.actor()
+    if actor.role not in records.DECLARERS:
+        landing = hooks.home_pages.get(actor.role.value)
+        if landing:
+            return redirect(url_for(landing))
+        return page("welcome.html")
+    session_ = db_session()
+    sections = []
+    for status, key in QUEUE:
+        lists = []
+        for event_type in EventType:
+            query = {"status": status.value, "per_page": QUEUE_SIZE, "page": 1}
+            found = records.search(session_, actor, event_type, query)
+            lists.append((event_type, found))
+        sections.append((key, lists))
+    duplicates = None
+    if hooks.duplicate_queue:
+        duplicates = [
+            row for provider in hooks.duplicate_queue for row in provider(session_, actor)
+        ]
+    session_.commit()
+    return page("queue.html", sections=sections, duplicates=duplicates)
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+SEARCH_FIELDS = (
+    "family_name",
+    "given_names",
+    "registration_number",
+    "date_from",
+    "date_to",
+    "area",
+    "status",
+)
+
+
+@bp.get("/search")
+@auth.login_required
+def search() -> Response:
+    """Search births or deaths in your area by name, number, dates and area."""
+    actor = auth.actor()
+    require_role(actor, records.DECLARERS)
+    kind = request.args.get("kind", "births")
+    event_type = KINDS.get(kind, EventType.BIRTH)
+    values = {name: request.args.get(name, "").strip() for name in SEARCH_FIELDS}
+    args: dict[str, Any] = {name: value for name, value in values.items() if value}
+    asked = bool(args)
+    if request.args.get("page"):
+        args["page"] = request.args["page"]
+    errors: dict[str, list[str]] = {}
+    found = None
+    if asked:
+        try:
+            query = RecordQuery().load(args)
+            found = records.search(db_session(), actor, event_type, query)
+        except ValidationError as exc:
+            errors = flatten_errors(exc.messages)
+        except ValidationFailed as exc:
+            errors = flatten_errors(exc.errors)
+        db_session().commit()
+    status = 422 if errors else 200
+    return page(
+        "search.html",
+        status,
+        kind=KIND_OF[event_type],
+        values=values,
+        errors=messages.translate_all(errors),
+        found=found,
+        statuses=[s.value for s in Status],
+    )
+
+
+# -- look-ups for the area and facility pickers ---------------------------------------------------
+
+
+def _lookup_query() -> str:
+    return request.args.get("q", "").strip()[:100]
+
+
+@bp.get("/lookup/areas")
+def lookup_areas() -> Response:
+    """Areas whose code or name starts with ``q``: ``[{code, name, level}]`` (signed in only)."""
+    if auth.current() is None:
+        return lookups.unauthorised()
+    q = _lookup_query()
+    found = search_areas(db_session(), q, LOOKUP_LIMIT) if q else []
+    return jsonify([{"code": a.code, "name": a.name, "level": a.level} for a in found])
+
+
+@bp.get("/lookup/facilities")
+def lookup_facilities() -> Response:
+    """Facilities whose code or name starts with ``q``: ``[{code, name, kind, area_code}]``."""
+    if auth.current() is None:
+        return lookups.unauthorised()
+    q = _lookup_query()
+    kind = request.args.get("kind") or None
+    return jsonify(lookups.facilities(db_session(), q, kind, LOOKUP_LIMIT) if q else [])

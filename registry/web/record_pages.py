@@ -1,0 +1,319 @@
+"""Declaring, reading and acting on birth and death records.
+
+Each view parses the form, validates it with the API's own marshmallow schema, calls the records
+service, commits once and renders; a validation failure renders the same form again with every
+value kept and each message next to its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from flask import Response, flash, redirect, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
+
+from registry.domain import EventType, Role, Status
+from registry.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.extensions import db_session, settings
+from registry.models import AuditEvent
+from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
+from registry.services import records
+from registry.services.scoping import Actor, require_role
+from registry.web import auth, forms, hooks, messages
+from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
+from registry.web.i18n import gettext
+
+CORRECTION_FIELDS = ("reason", "evidence", "requested_by")
+
+
+def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts as the API would load them; ValidationFailed carries marshmallow's messages."""
+    try:
+        loaded: dict[str, Any] = records.schema_for(event_type).load(facts)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=_as_dict(exc.messages)) from None
+    return loaded
+
+
+def _as_dict(errors: Any) -> dict[str, Any]:
+    return errors if isinstance(errors, dict) else {"_schema": errors}
+
+
+def _form_errors(event_type: EventType, errors: Any) -> dict[str, list[str]]:
+    placed = forms.place_errors(forms.flatten_errors(errors), event_type)
+    return messages.translate_all(placed)
+
+
+def _form_page(
+    event_type: EventType,
+    *,
+    mode: str,
+    values: Mapping[str, str],
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+    record: dict[str, Any] | None = None,
+) -> Response:
+    return page(
+        "declare.html",
+        status,
+        event_type=event_type,
+        kind=KIND_OF[event_type],
+        mode=mode,
+        notification=forms.NOTIFICATION,
+        sections=forms.sections_for(event_type),
+        values=values,
+        errors=errors or {},
+        record=record,
+    )
+
+
+# -- declaring ------------------------------------------------------------------------------------
+
+
+@bp.route(f"/{KIND_RULE}/new", methods=["GET", "POST"])
+@auth.login_required
+def declare(kind: str) -> Response | BaseResponse:
+    """Declare (or notify) a birth or a death."""
+    event_type = KINDS[kind]
+    actor = auth.actor()
+    require_role(actor, records.DECLARERS)
+    if request.method == "GET":
+        return _form_page(event_type, mode="declare", values={})
+    session = db_session()
+    try:
+        facts = _load(event_type, forms.to_facts(event_type, request.form))
+        record = records.declare(session, actor, event_type, facts)
+        session.commit()
+    except (ValidationFailed, PermissionDenied) as exc:
+        session.rollback()
+        errors = _form_errors(event_type, exc.errors or {"_schema": [exc.message]})
+        status = exc.status_code
+        return _form_page(
+            event_type, mode="declare", values=request.form, errors=errors, status=status
+        )
+    flash(gettext("The record is saved."), "success")
+    return redirect(url_for("web.record", kind=kind, record_id=record.id), 303)
+
+
+# -- the record page ------------------------------------------------------------------------------
+
+
+def _audit_trail(session: Session, record_id: str) -> list[AuditEvent]:
+    """Audit events of one record. Only called after the scoped service has opened the record.
+
+    Belongs in ``registry.services.audit`` (``trail(session, actor, record_id)``) once it exists.
+    """
+    stmt = select(AuditEvent).where(AuditEvent.record_id == record_id).order_by(AuditEvent.seq)
+    return list(session.scalars(stmt))
+
+
+def _labels(event_type: EventType) -> dict[str, forms.Field]:
+    return {field.name: field for field in forms.all_fields(event_type)}
+
+
+def _versions(history: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    previous: dict[str, Any] | None = None
+    for version in history["versions"]:
+        changed = forms.diff(previous, version["facts"]) if previous is not None else []
+        out.append(version | {"changed": changed})
+        previous = version["facts"]
+    return list(reversed(out))
+
+
+def _actions(actor: Actor, doc: dict[str, Any]) -> dict[str, bool]:
+    status = Status(doc["status"])
+    registrar = actor.role is Role.REGISTRAR
+    return {
+        "edit": actor.role in records.DECLARERS and status is not Status.REGISTERED,
+        "register": registrar and status is Status.DECLARED,
+        "reject": registrar and status in (Status.NOTIFIED, Status.DECLARED),
+        "correct": registrar and status is Status.REGISTERED,
+    }
+
+
+def _record_page(
+    event_type: EventType,
+    record_id: str,
+    *,
+    action_errors: dict[str, list[str]] | None = None,
+    action_values: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    actor = auth.actor()
+    session = db_session()
+    doc = records.read(session, actor, event_type, record_id)
+    history = records.history(session, actor, event_type, record_id)
+    trail = _audit_trail(session, record_id)
+    extra = [a for provider in hooks.record_actions for a in provider(session, actor, doc)]
+    session.commit()
+    return page(
+        "record.html",
+        status,
+        event_type=event_type,
+        kind=KIND_OF[event_type],
+        doc=doc,
+        values=forms.to_form(event_type, doc),
+        sections=forms.sections_for(event_type),
+        labels=_labels(event_type),
+        versions=_versions(history),
+        trail=trail,
+        actions=_actions(actor, doc),
+        extra_actions=extra,
+        action_errors=action_errors or {},
+        action_values=action_values or {},
+    )
+
+
+@bp.get(f"/{KIND_RULE}/<uuid:record_id>")
+@auth.login_required
+def record(kind: str, record_id: UUID) -> Response:
+    """A record: its current facts, versions, audit trail and the actions open to you."""
+    return _record_page(KINDS[kind], str(record_id))
+
+
+def _action_failed(event_type: EventType, record_id: str, name: str, exc: Any) -> Response:
+    db_session().rollback()
+    flat = forms.flatten_errors(exc.errors) if getattr(exc, "errors", None) else {}
+    if not flat:
+        flat = {"": [exc.message]}
+    errors = {f"{name}.{key}" if key else name: value for key, value in flat.items()}
+    return _record_page(
+        event_type,
+        record_id,
+        action_errors=messages.translate_all(errors),
+        action_values={f"{name}.{k}": v for k, v in request.form.items()},
+        status=exc.status_code,
+    )
+
+
+def _schema_args(schema: Any) -> dict[str, Any]:
+    raw = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+    try:
+        loaded: dict[str, Any] = schema.load(raw)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=_as_dict(exc.messages)) from None
+    return loaded
+
+
+@bp.post(f"/{KIND_RULE}/<uuid:record_id>/register")
+@auth.login_required
+def register(kind: str, record_id: UUID) -> Response | BaseResponse:
+    """Register a declared record (a delayed registration needs a reason)."""
+    event_type, rid = KINDS[kind], str(record_id)
+    try:
+        args = _schema_args(RegisterIn())
+        done = records.register(
+            db_session(), settings(), auth.actor(), event_type, rid, reason=args.get("reason")
+        )
+        db_session().commit()
+    except (ValidationFailed, Conflict) as exc:
+        return _action_failed(event_type, rid, "register", exc)
+    flash(gettext("Registered as %(number)s.", number=done.registration_number), "success")
+    return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
+
+
+@bp.post(f"/{KIND_RULE}/<uuid:record_id>/reject")
+@auth.login_required
+def reject(kind: str, record_id: UUID) -> Response | BaseResponse:
+    """Reject a notification or declaration, with the reason."""
+    event_type, rid = KINDS[kind], str(record_id)
+    try:
+        args = _schema_args(RejectIn())
+        records.reject(db_session(), auth.actor(), event_type, rid, args["reason"])
+        db_session().commit()
+    except (ValidationFailed, Conflict) as exc:
+        return _action_failed(event_type, rid, "reject", exc)
+    flash(gettext("The record is rejected; the declarant can fix and resubmit it."), "success")
+    return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
+
+
+# -- amending a declaration and correcting a registered record ------------------------------------
+
+
+@bp.route(f"/{KIND_RULE}/<uuid:record_id>/edit", methods=["GET", "POST"])
+@auth.login_required
+def edit(kind: str, record_id: UUID) -> Response | BaseResponse:
+    """Complete a notification, amend a declaration or fix and resubmit a rejected one."""
+    event_type, rid = KINDS[kind], str(record_id)
+    actor, session = auth.actor(), db_session()
+    if request.method == "GET":
+        doc = records.read(session, actor, event_type, rid)
+        session.commit()
+        return _form_page(
+            event_type, mode="edit", values=forms.to_form(event_type, doc), record=doc
+        )
+    try:
+        facts = _load(event_type, forms.to_facts(event_type, request.form))
+        records.update_declaration(session, actor, event_type, rid, facts)
+        session.commit()
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
+        session.rollback()
+        doc = records.read(session, actor, event_type, rid)
+        session.commit()
+        errors = _form_errors(event_type, exc.errors or {"_schema": [exc.message]})
+        return _form_page(
+            event_type,
+            mode="edit",
+            values=request.form,
+            errors=errors,
+            status=exc.status_code,
+            record=doc,
+        )
+    flash(gettext("The declaration is saved."), "success")
+    return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
+
+
+@bp.route(f"/{KIND_RULE}/<uuid:record_id>/correct", methods=["GET", "POST"])
+@auth.login_required
+def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
+    """Correct a registered record: a new version with the reason, evidence and who asked."""
+    event_type, rid = KINDS[kind], str(record_id)
+    actor, session = auth.actor(), db_session()
+    require_role(actor, records.REGISTRARS)
+    doc = records.read(session, actor, event_type, rid)
+    if request.method == "GET":
+        session.commit()
+        return _form_page(
+            event_type, mode="correct", values=forms.to_form(event_type, doc), record=doc
+        )
+    try:
+        facts = _load(event_type, forms.to_facts(event_type, request.form))
+        schema = records.schema_for(event_type)
+        new = schema.dump(facts)
+        new.pop("notification", None)
+        stored = {k: v for k, v in doc.items() if k in schema.fields and k != "notification"}
+        body: dict[str, Any] = {"changes": forms.changes_between(stored, new)}
+        body |= {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
+        body = {k: v for k, v in body.items() if v}
+        try:
+            args = CorrectionIn().load(body)
+        except ValidationError as exc:
+            raise ValidationFailed(errors=_as_dict(exc.messages)) from None
+        records.correct(session, settings(), actor, event_type, rid, **args)
+        session.commit()
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
+        session.rollback()
+        raw = dict(exc.errors or {"_schema": [exc.message]})
+        own = {f"correction.{k}": raw.pop(k) for k in CORRECTION_FIELDS if k in raw}
+        changes = raw.pop("changes", None)
+        if isinstance(changes, dict):
+            raw |= changes  # the service reports the merged facts under "changes"
+        elif changes:
+            raw.setdefault("_schema", []).extend(changes)
+        errors = _form_errors(event_type, raw) | messages.translate_all(own)
+        return _form_page(
+            event_type,
+            mode="correct",
+            values=request.form,
+            errors=errors,
+            status=exc.status_code,
+            record=doc,
+        )
+    flash(gettext("The correction is saved as a new version."), "success")
+    return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
