@@ -86,6 +86,7 @@ def session_scope() -> Iterator[tuple[Session, RegistrySettings]]:
             session.commit()
         finally:
             session.close()
+            database(app).engine.dispose()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

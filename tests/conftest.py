@@ -112,7 +112,7 @@ def session(connection: Connection) -> Iterator[Session]:
         yield session
 
 
-def testing_config(url: str, **overrides: Any) -> TestingConfig:
+def config_for(url: str, **overrides: Any) -> TestingConfig:
     config = TestingConfig()
     config.DATABASE_URL = url
     for key, value in overrides.items():
@@ -122,7 +122,7 @@ def testing_config(url: str, **overrides: Any) -> TestingConfig:
 
 @pytest.fixture
 def app(engine: Engine, connection: Connection) -> Iterator[Flask]:
-    app = create_app(testing_config(engine.url.render_as_string(hide_password=False)))
+    app = create_app(config_for(engine.url.render_as_string(hide_password=False)))
     db = database(app)
     db.engine.dispose()
     db.sessionmaker = make_sessionmaker(connection, join_transaction_mode="create_savepoint")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request, send_from_directory, url_for
 from flask_smorest import Api
+from flask_smorest import Blueprint as Blueprint_
+from marshmallow import RAISE
 from swagger_ui_bundle import swagger_ui_path
 
 from registry.api import admin, auth, records
@@ -11,6 +13,9 @@ from registry.api.common import current_actor
 from registry.api.errors import register_error_handlers
 
 api = Api()
+# Unknown query parameters are errors too (a misspelt filter must not silently match all).
+Blueprint_.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["query"] = RAISE
+Blueprint_.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = RAISE
 
 PUBLIC_ENDPOINTS = {
     "auth.Token",

@@ -16,7 +16,6 @@ from werkzeug.exceptions import HTTPException
 
 from registry.errors import RegistryError
 
-
 #: Set by the web package: renders an error page for requests outside /api/.
 HTML_RENDERER = "crvs.html_error"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -106,55 +107,49 @@ class Verification:
     problem: str | None = None
 
 
-def _events(session: Session) -> Iterator[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
-    yield from session.scalars(stmt)
+def _walk(events: Iterable[AuditEvent]) -> Verification:
+    """Follow the links from the genesis hash; stop at the first broken one."""
+    prev, checked = GENESIS, 0
+    for event in events:
+        expected_seq = checked + 1
+        if event.seq != expected_seq:
+            problem = f"event {expected_seq} is missing"
+            return Verification(False, checked, prev, expected_seq, problem)
+        if event.prev_hash != prev:
+            problem = f"event {event.seq} does not follow event {event.seq - 1}"
+            return Verification(False, checked, prev, event.seq, problem)
+        if event_hash(event) != event.hash:
+            problem = f"event {event.seq} was altered after it was written"
+            return Verification(False, checked, prev, event.seq, problem)
+        prev, checked = event.hash, checked + 1
+    return Verification(True, checked, prev)
 
 
 def verify(session: Session, expect_head: str | None = None) -> Verification:
-    """Walk the chain from the start; report the first event whose link or content is broken."""
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
-    for event in _events(session):
-        if event.seq != expected_seq:
-            return Verification(
-                False, checked, prev, expected_seq, f"event {expected_seq} is missing"
-            )
-        if event.prev_hash != prev:
-            return Verification(
-                False,
-                checked,
-                prev,
-                event.seq,
-                f"event {event.seq} does not follow its predecessor",
-            )
-        if event_hash(event) != event.hash:
-            return Verification(
-                False,
-                checked,
-                prev,
-                event.seq,
-                f"event {event.seq} was altered after it was written",
-            )
-        prev = event.hash
-        expected_seq += 1
-        checked += 1
-    head = session.get(AuditHead, HEAD_ID)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head_seq != checked or head_hash != prev:
-        return Verification(
-            False,
-            checked,
-            prev,
-            checked + 1 if head_seq > checked else head_seq,
-            f"the chain ends at event {checked} but its head says {head_seq}: events were removed",
+    """Walk the chain from the start; report the first event whose link or content is broken.
+
+    The head row must end where the chain ends (removing the newest events is caught), and,
+    given ``expect_head`` (a hash kept outside the database), so must the chain (a full re-seal
+    is caught).
+    """
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
+    with closing(session.scalars(stmt)) as events:
+        walked = _walk(events)
+    if not walked.ok:
+        return walked
+    checked, last = walked.checked, walked.head_hash
+    head_seq, head_hash = head(session)
+    if head_seq != checked or head_hash != last:
+        broken = checked + 1 if head_seq > checked else head_seq
+        problem = (
+            f"the chain ends at event {checked} but its head says {head_seq}: events were removed"
         )
-    if expect_head is not None and expect_head.strip().lower() != prev:
+        return Verification(False, checked, last, broken, problem)
+    if expect_head is not None and expect_head.strip().lower() != last:
         return Verification(
-            False, checked, prev, None, "the head differs from the hash kept elsewhere"
+            False, checked, last, None, "the head differs from the hash kept elsewhere"
         )
-    return Verification(True, checked, prev)
+    return walked
 
 
 def head(session: Session) -> tuple[int, str]:
