@@ -6,87 +6,20 @@ Bad input ends with exit code 1 and one line on stderr, never a traceback.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import IO, Any, TypeVar
+from collections.abc import Callable
+from typing import IO
 
 import click
 from alembic import command as alembic_command
-from flask import Flask
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from config import ConfigError
-from registry import create_app
+from registry.cli_support import fail, friendly, make_app, session_scope
 from registry.domain import today
-from registry.errors import ImportFailed, RegistryError
-from registry.extensions import database
 from registry.migrations import alembic_config
 from registry.services import audit, demo, users
 from registry.services.areas import load_areas, load_denominators, load_facilities
-from registry.services.settings import RegistrySettings
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-def friendly(func: F) -> F:
-    """Turn every expected failure into one line on stderr and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ImportFailed as exc:
-            for line, reason in exc.rows[:50]:
-                click.echo(f"line {line}: {reason}", err=True)
-            more = len(exc.rows) - 50
-            fail(
-                f"{len(exc.rows)} bad row(s){f' ({more} not shown)' if more > 0 else ''}; "
-                "nothing was imported"
-            )
-        except RegistryError as exc:
-            detail = f" {exc.errors}" if exc.errors else ""
-            fail(f"{exc.message}{detail}")
-        except ConfigError as exc:
-            fail(str(exc))
-        except OperationalError as exc:
-            fail(
-                f"the database is unreachable or not migrated ({exc.orig.__class__.__name__});"
-                " run `crvs db upgrade`"
-            )
-        except SQLAlchemyError as exc:
-            fail(f"database error: {exc.__class__.__name__}")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(str(exc))
-        return None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _app() -> Flask:
-    return create_app()
-
-
-@contextmanager
-def session_scope() -> Iterator[tuple[Session, RegistrySettings]]:
-    """A session and the settings for one command; commits once when the command succeeds."""
-    app = _app()
-    with app.app_context():
-        session = database(app).sessionmaker()
-        try:
-            yield session, app.extensions["crvs.settings"]
-            session.commit()
-        finally:
-            session.close()
-            database(app).engine.dispose()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,7 +40,7 @@ def db() -> None:
 @friendly
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    app = _app()
+    app = make_app()
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory"):
         os.makedirs(os.path.dirname(os.path.abspath(url.removeprefix("sqlite:///"))), exist_ok=True)
@@ -119,7 +52,7 @@ def db_upgrade(revision: str) -> None:
 @friendly
 def db_current() -> None:
     """Show the applied revision."""
-    alembic_command.current(alembic_config(_app().config["DATABASE_URL"]))
+    alembic_command.current(alembic_config(make_app().config["DATABASE_URL"]))
 
 
 # -- reference data -------------------------------------------------------------------------------
