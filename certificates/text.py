@@ -13,8 +13,8 @@ each string is:
    every page of a document), filled with the current colour, so that what is on the page is
    exactly what the shaper produced.
 
-Plain Latin strings take a fast path through reportlab's own TrueType text, which also keeps
-them searchable in the PDF.
+Plain Latin strings in the regular weight take a fast path through reportlab's own TrueType
+text, which also keeps them searchable in the PDF.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ _HB_SCRIPT = {
     Script.CJK: "Hani",
 }
 _SHAPE_CACHE_SIZE = 8192
+_LINE_UNITS = 1000.0
 
 
 def script_of(char: str) -> Script | None:
@@ -315,6 +316,7 @@ class ShapedLine:
     width: float
     rtl: bool
     simple: bool
+    bold: bool = False
 
     @property
     def missing(self) -> bool:
@@ -329,6 +331,7 @@ class TextEngine:
         self.font_dirs = font_dirs
         self._fonts: dict[tuple[Script, bool], LoadedFont] = {}
         self._rl_names: dict[bool, str] = {}
+        self._line_bodies: dict[tuple[str, bool], bytes] = {}
         self.shape = functools.lru_cache(maxsize=_SHAPE_CACHE_SIZE)(self._shape)
 
     def font(self, script: Script, bold: bool) -> LoadedFont:
@@ -341,7 +344,7 @@ class TextEngine:
         return loaded
 
     def reportlab_font(self, bold: bool) -> str:
-        """Return the reportlab name of the Latin TrueType font, registering it once."""
+        """Return the reportlab name of a Latin TrueType font, registering it once."""
         name = self._rl_names.get(bold)
         if name is None:
             file = self.font(Script.LATIN, bold).file
@@ -352,6 +355,10 @@ class TextEngine:
         return name
 
     def _is_simple(self, text: str, bold: bool) -> bool:
+        # Bold is always drawn as outlines: a second embedded TrueType subset per document
+        # would cost more than the prebuilt glyph forms.
+        if bold:
+            return False
         latin = self.font(Script.LATIN, bold)
         for char in text:
             if script_of(char) not in (None, Script.LATIN) or unicodedata.combining(char):
@@ -409,7 +416,28 @@ class TextEngine:
                     )
                 )
                 pen_x += position.x_advance * scale
-        return ShapedLine(text, tuple(glyphs), pen_x, base_level(text) == 1, simple)
+        return ShapedLine(text, tuple(glyphs), pen_x, base_level(text) == 1, simple, bold)
+
+    def _line_form(self, canvas: Any, line: ShapedLine) -> str:
+        """Add a whole shaped line as one form (units: 1/1000 em); return its name."""
+        key = (line.text, line.bold)
+        body = self._line_bodies.get(key)
+        if body is None:
+            parts = []
+            for glyph in line.glyphs:
+                path = glyph.font.glyph_path(glyph.gid)
+                if path:
+                    k = _LINE_UNITS / glyph.font.upem
+                    gx, gy = glyph.x * _LINE_UNITS, glyph.y * _LINE_UNITS
+                    parts.append(f"q {k:.6f} 0 0 {k:.6f} {gx:.1f} {gy:.1f} cm {path} f Q")
+            right = line.width * _LINE_UNITS
+            bbox = (-_LINE_UNITS, -_LINE_UNITS, right + _LINE_UNITS, 2 * _LINE_UNITS)
+            body = serialise_form("\n".join(parts).encode("ascii"), bbox)
+            if len(self._line_bodies) >= _SHAPE_CACHE_SIZE:
+                self._line_bodies.clear()
+            self._line_bodies[key] = body
+        name = "l" + hashlib.sha256(body).hexdigest()[:20]
+        return add_prebuilt_form(canvas, name, body)
 
     def width(self, text: str, size: float, *, bold: bool = False) -> float:
         """Return the printed width of ``text`` in points."""
@@ -430,6 +458,7 @@ class TextEngine:
         align: str = "left",
         max_width: float | None = None,
         min_size: float = 5.0,
+        fixed: bool = False,
     ) -> float:
         """Draw one line of text on a reportlab canvas in the current fill colour.
 
@@ -445,6 +474,8 @@ class TextEngine:
                 and ``x + max_width`` the right one).
             max_width: If given, the size shrinks (down to ``min_size``) until the text fits.
             min_size: The smallest size used when shrinking.
+            fixed: The text is the same on many documents (a label): its shaped outlines are
+                kept as one prebuilt form per process instead of one form per glyph.
 
         Returns:
             The font size actually used.
@@ -468,6 +499,12 @@ class TextEngine:
         if line.simple:
             canvas.setFont(self.reportlab_font(bold), size)
             canvas.drawString(x, y, text)
+            return size
+        if fixed:
+            k = size / _LINE_UNITS
+            canvas.addLiteral(f"q {k:.6f} 0 0 {k:.6f} {x:.2f} {y:.2f} cm")
+            canvas.doForm(self._line_form(canvas, line))
+            canvas.addLiteral("Q")
             return size
         for glyph in line.glyphs:
             form = glyph.font.glyph_form(canvas, glyph.gid)

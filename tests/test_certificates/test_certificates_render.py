@@ -215,11 +215,14 @@ def test_input_is_never_markup(signer: Signer) -> None:
     """It prints markup-like and path-like input literally and opens nothing it names."""
     hostile = '<font color="red">x</font> <img src="/etc/passwd"/> & http://example.invalid/a.png'
     pdf = render_birth_certificate(
-        birth("Jean <b>Dupont</b>", place_of_birth=hostile), issue(office="/etc/passwd"), signer
+        birth("<b>Jean</b>", place_of_birth=hostile),
+        issue(office="/etc/passwd", registrar_name="Jean <b>Dupont</b>"),
+        signer,
     )
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Jean <b>Dupont</b>" in text
     assert "/etc/passwd" in text
+    assert hostile in text
     assert b"root:" not in pdf
 
 
