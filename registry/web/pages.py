@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import EventType, Status
-from registry.errors import TooManyAttempts, ValidationFailed
+from registry.errors import PermissionDenied, TooManyAttempts, ValidationFailed
 from registry.extensions import db_session, settings
 from registry.schemas.records import RecordQuery
 from registry.services import records, users
@@ -135,16 +135,19 @@ def search() -> Response:
         args["page"] = request.args["page"]
     errors: dict[str, list[str]] = {}
     found = None
+    status = 200
     if asked:
         try:
             query = RecordQuery().load(args)
             found = records.search(db_session(), actor, event_type, query)
         except ValidationError as exc:
             errors = flatten_errors(exc.messages)
+            status = 422
         except ValidationFailed as exc:
-            errors = flatten_errors(exc.errors)
+            errors, status = flatten_errors(exc.errors), exc.status_code
+        except PermissionDenied as exc:  # an area outside the user's: shown on the field
+            errors, status = {"area": [exc.message]}, exc.status_code
         db_session().commit()
-    status = 422 if errors else 200
     return page(
         "search.html",
         status,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import EventType, Role, Status
-from registry.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.errors import Conflict, PermissionDenied, ValidationFailed, field_error
 from registry.extensions import db_session, settings
 from registry.models import AuditEvent
 from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
@@ -288,7 +288,10 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
         new = schema.dump(facts)
         new.pop("notification", None)
         stored = {k: v for k, v in doc.items() if k in schema.fields and k != "notification"}
-        body: dict[str, Any] = {"changes": forms.changes_between(stored, new)}
+        changes = forms.changes_between(stored, new)
+        if not changes:
+            raise field_error("changes", "The changes leave the record as it is.")
+        body: dict[str, Any] = {"changes": changes}
         body |= {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
         body = {k: v for k, v in body.items() if v}
         try:
