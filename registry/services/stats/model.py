@@ -15,6 +15,7 @@ from typing import Any
 ALLOWED_COLUMNS = frozenset(
     {
         # dimensions
+        "table",
         "area_code",
         "area_name",
         "residence_area_code",

@@ -2,13 +2,15 @@
 
 A table is a cube of counts: every dimension has its categories plus a ``total`` category, and
 each total equals the sum of the cells it covers. Primary suppression hides every count from 1
-to ``threshold - 1`` (zeros stay shown). Secondary suppression then hides more cells until no
-hidden cell is *determined* by the published ones: each line of the cube (all coordinates fixed
-but one) is an equation ``sum of cells = total``, and a hidden cell is recoverable by subtraction
-exactly when its unit vector lies in the row space of those equations restricted to the hidden
-cells. That is tested by exact Gaussian elimination over the rationals; a determined cell gets a
-partner hidden beside it (the smallest positive count on one of its lines, inner cells before
-totals) and the test repeats. Zeros are hidden only as a last resort.
+to ``threshold - 1`` (zeros stay shown). Secondary suppression uses the hypercube method: each
+primary cell becomes a corner of a box that takes two categories in every dimension (the cell's
+own and a partner: another category, or the total), and every corner of the box is hidden.
+Adding +1/-1 alternately on the corners (or +1 on a category and its total together) keeps
+every published total, so no corner of such a box can be worked out from the published cells,
+and a union of boxes keeps that property. Among the possible boxes the one hiding the least is
+chosen (the sum of the newly hidden counts; totals and zeros cost extra, zeros only as a last
+resort). ``determined`` checks the result independently, by exact elimination over the
+rationals.
 
 Pure Python, no database: the same code serves the API, the CLI and the property tests.
 """
@@ -100,43 +102,46 @@ def suppress(
     """The (primary, secondary) hidden cells of a cube whose totals are consistent."""
     primary = {cell for cell, n in counts.items() if 0 < n < threshold}
     hidden = set(primary)
-    all_lines = lines(categories)
-    by_cell: dict[Cell, list[tuple[list[Cell], Cell]]] = {}
-    for line in all_lines:
-        for cell in (*line[0], line[1]):
-            by_cell.setdefault(cell, []).append(line)
-    while True:
-        exposed = determined(hidden, counts, all_lines)
-        if not exposed:
-            break
-        added: set[Cell] = set()
-        for cell in sorted(exposed):
-            partner = _partner(cell, hidden | added, counts, by_cell)
-            if partner is not None:
-                added.add(partner)
-        if not added:
-            break  # every cell on the lines is hidden already; nothing more can help
-        hidden |= added
+    covered: set[Cell] = set()
+    for cell in sorted(primary, key=lambda c: (counts[c], c)):
+        if cell in covered:
+            continue
+        box = _cheapest_box(cell, categories, counts, hidden)
+        hidden.update(box)
+        covered.update(box)
     return primary, hidden - primary
 
 
-def _partner(
-    cell: Cell,
-    hidden: set[Cell],
-    counts: Mapping[Cell, int],
-    by_cell: Mapping[Cell, list[tuple[list[Cell], Cell]]],
-) -> Cell | None:
-    candidates: set[Cell] = set()
-    for inner, total in by_cell.get(cell, []):
-        candidates.update(c for c in (*inner, total) if c not in hidden)
-    if not candidates:
-        return None
+ZERO_COST = 10**12
+TOTAL_COST = 10**6
 
-    def rank(c: Cell) -> tuple[bool, bool, int, Cell]:
+
+def _cheapest_box(
+    cell: Cell, categories: Sequence[Sequence[str]], counts: Mapping[Cell, int], hidden: set[Cell]
+) -> list[Cell]:
+    """The corners of the box through ``cell`` that hides the least that is not hidden yet."""
+
+    def cost(c: Cell) -> int:
+        if c in hidden:
+            return 0
         n = counts.get(c, 0)
-        return (n == 0, TOTAL in c, n, c)
+        return ZERO_COST if n == 0 else n + (TOTAL_COST if TOTAL in c else 0)
 
-    return min(candidates, key=rank)
+    partners: list[list[str]] = []
+    for d, own in enumerate(cell):
+        # An inner category pairs with another or with the total; the total with an inner one.
+        partners.append([c for c in categories[d] if c != own])
+    best: list[Cell] | None = None
+    best_cost = -1
+    for choice in product(*partners):
+        pairs = [(own, other) for own, other in zip(cell, choice, strict=True)]
+        corners = list(product(*pairs))
+        total = sum(cost(c) for c in corners)
+        if best is None or total < best_cost:
+            best, best_cost = corners, total
+            if total == 0:
+                break
+    return best if best is not None else [cell]
 
 
 def with_totals(

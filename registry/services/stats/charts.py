@@ -1,0 +1,324 @@
+"""Charts drawn on the server: pure functions from tables to SVG strings (no JavaScript).
+
+Each chart is first laid out as a small list of shapes (``Scene``), which ``to_svg`` writes as
+SVG text for web pages and ``report`` draws with reportlab for the PDF, so both show the same
+picture. Text is escaped; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+from registry.services.stats.model import StatsResult
+from registry.services.stats.suppression import TOTAL
+
+PALETTE = ("#1b6ca8", "#f0a202", "#c0392b", "#7f8c8d", "#27ae60", "#8e44ad")
+WIDTH, HEIGHT = 640, 320
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 36, 64
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    points: tuple[tuple[float, float], ...]
+    stroke: str
+    width: float = 1.0
+    dash: bool = False
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    size: float = 10
+    anchor: str = "start"  # start, middle, end
+    rotate: float = 0
+
+
+@dataclass
+class Scene:
+    title: str
+    width: float = WIDTH
+    height: float = HEIGHT
+    shapes: list[Rect | Line | Text] = field(default_factory=list)
+
+
+def to_svg(scene: Scene) -> str:
+    """The scene as a standalone SVG document (y grows downwards, as in SVG)."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {scene.width:g} {scene.height:g}" '
+        f'width="{scene.width:g}" height="{scene.height:g}" role="img" '
+        f'aria-label="{escape(scene.title)}" font-family="sans-serif">',
+        f"<title>{escape(scene.title)}</title>",
+    ]
+    for shape in scene.shapes:
+        if isinstance(shape, Rect):
+            tip = f"<title>{escape(shape.title)}</title>" if shape.title else ""
+            parts.append(
+                f'<rect x="{shape.x:.1f}" y="{shape.y:.1f}" width="{shape.w:.1f}" '
+                f'height="{shape.h:.1f}" fill="{shape.fill}">{tip}</rect>'
+            )
+        elif isinstance(shape, Line):
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in shape.points)
+            dash = ' stroke-dasharray="4 3"' if shape.dash else ""
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{shape.stroke}" '
+                f'stroke-width="{shape.width:g}"{dash}/>'
+            )
+        else:
+            rotate = (
+                f' transform="rotate({shape.rotate:g} {shape.x:.1f} {shape.y:.1f})"'
+                if shape.rotate
+                else ""
+            )
+            parts.append(
+                f'<text x="{shape.x:.1f}" y="{shape.y:.1f}" font-size="{shape.size:g}" '
+                f'text-anchor="{shape.anchor}"{rotate}>{escape(shape.text)}</text>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _nice_max(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value``."""
+    if value <= 0:
+        return 1.0
+    base = 10.0 ** math.floor(math.log10(value))
+    return next(float(step * base) for step in (1, 2, 2.5, 5, 10) if step * base >= value)
+
+
+def _frame(scene: Scene, top: float, x_labels: Sequence[str], unit: str = "") -> None:
+    """Axes, horizontal grid lines with values, and the x labels under each slot."""
+    plot_w = scene.width - LEFT - RIGHT
+    plot_h = scene.height - TOP - BOTTOM
+    scene.shapes.append(Text(scene.width / 2, 20, scene.title, 13, "middle"))
+    for i in range(5):
+        value = top * i / 4
+        y = TOP + plot_h - plot_h * i / 4
+        scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), "#dddddd"))
+        label = f"{value:g}{unit}" if value < 1000 else f"{value:,.0f}{unit}"
+        scene.shapes.append(Text(LEFT - 4, y + 3, label, 9, "end"))
+    slot = plot_w / max(len(x_labels), 1)
+    for i, label in enumerate(x_labels):
+        x = LEFT + slot * (i + 0.5)
+        rotate = -40 if len(x_labels) > 8 or max(map(len, x_labels)) > 6 else 0
+        scene.shapes.append(
+            Text(x, TOP + plot_h + 14, label, 9, "end" if rotate else "middle", rotate)
+        )
+
+
+def _legend(scene: Scene, names: Sequence[str]) -> None:
+    x = LEFT
+    for i, name in enumerate(names):
+        scene.shapes.append(Rect(x, scene.height - 14, 10, 10, PALETTE[i % len(PALETTE)]))
+        scene.shapes.append(Text(x + 14, scene.height - 5, name, 9))
+        x += 14 + 7 * len(name) + 16
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    unit: str = "",
+    reference: Sequence[float] = (),
+) -> Scene:
+    """Vertical bars; None draws no bar (an empty cell). Dashed lines mark ``reference``."""
+    scene = Scene(title)
+    top = _nice_max(max([v for v in values if v is not None] + list(reference) + [0]))
+    _frame(scene, top, labels, unit)
+    plot_w, plot_h = scene.width - LEFT - RIGHT, scene.height - TOP - BOTTOM
+    slot = plot_w / max(len(labels), 1)
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        if value is None:
+            continue
+        h = plot_h * value / top
+        scene.shapes.append(
+            Rect(LEFT + slot * i + slot * 0.15, TOP + plot_h - h, slot * 0.7, h, PALETTE[0],
+                 f"{label}: {value:g}{unit}")
+        )  # fmt: skip
+    for ref in reference:
+        y = TOP + plot_h - plot_h * ref / top
+        scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), PALETTE[2], 1, dash=True))
+    return scene
+
+
+def stacked_bar_chart(
+    title: str, labels: Sequence[str], series: Mapping[str, Sequence[int | None]]
+) -> Scene:
+    """Bars stacked from the bottom in the order of ``series`` (None counts as 0)."""
+    scene = Scene(title)
+    totals = [sum(s[i] or 0 for s in series.values()) for i in range(len(labels))]
+    top = _nice_max(max([*totals, 0]))
+    _frame(scene, top, labels)
+    plot_w, plot_h = scene.width - LEFT - RIGHT, scene.height - TOP - BOTTOM - 12
+    slot = plot_w / max(len(labels), 1)
+    for i, label in enumerate(labels):
+        base = TOP + plot_h + 12
+        for k, (name, values) in enumerate(series.items()):
+            h = (plot_h + 12) * (values[i] or 0) / top
+            if h <= 0:
+                continue
+            base -= h
+            scene.shapes.append(
+                Rect(LEFT + slot * i + slot * 0.15, base, slot * 0.7, h,
+                     PALETTE[k % len(PALETTE)], f"{label} {name}: {values[i]}")
+            )  # fmt: skip
+    _legend(scene, list(series))
+    return scene
+
+
+def line_chart(
+    title: str, labels: Sequence[str], series: Mapping[str, Sequence[int | None]]
+) -> Scene:
+    """One line per series over the labels; a None breaks nothing, it is drawn as 0."""
+    scene = Scene(title)
+    top = _nice_max(max([v or 0 for s in series.values() for v in s] + [0]))
+    _frame(scene, top, labels)
+    plot_w, plot_h = scene.width - LEFT - RIGHT, scene.height - TOP - BOTTOM
+    slot = plot_w / max(len(labels), 1)
+    for k, values in enumerate(series.values()):
+        points = tuple(
+            (LEFT + slot * (i + 0.5), TOP + plot_h - plot_h * (v or 0) / top)
+            for i, v in enumerate(values)
+        )
+        scene.shapes.append(Line(points, PALETTE[k % len(PALETTE)], 2))
+    _legend(scene, list(series))
+    return scene
+
+
+def pyramid(
+    title: str, groups: Sequence[str], male: Sequence[int | None], female: Sequence[int | None]
+) -> Scene:
+    """An age pyramid: youngest group at the bottom, males to the left, females to the right."""
+    scene = Scene(title, height=max(HEIGHT, 40 + 14 * len(groups) + 30))
+    scene.shapes.append(Text(scene.width / 2, 20, title, 13, "middle"))
+    centre = scene.width / 2
+    half = (scene.width - 2 * 90) / 2
+    top = _nice_max(max([v or 0 for v in (*male, *female)] + [0]))
+    row_h = 14
+    base = 40 + row_h * len(groups)
+    for i, group in enumerate(groups):
+        y = base - row_h * (i + 1)
+        m, f = male[i] or 0, female[i] or 0
+        wm, wf = half * m / top, half * f / top
+        scene.shapes.append(
+            Rect(centre - 30 - wm, y + 1, wm, row_h - 2, PALETTE[0], f"{group} male: {m}")
+        )
+        scene.shapes.append(
+            Rect(centre + 30, y + 1, wf, row_h - 2, PALETTE[1], f"{group} female: {f}")
+        )
+        scene.shapes.append(Text(centre, y + row_h - 3, group, 8, "middle"))
+    scene.shapes.append(Text(centre - 30, base + 16, f"male (max {top:g})", 9, "end"))
+    scene.shapes.append(Text(centre + 30, base + 16, "female", 9))
+    return scene
+
+
+# -- charts of the standard tables ----------------------------------------------------------------
+
+
+def _rows(result: StatsResult, table: str) -> list[dict[str, object]]:
+    return result.table(table).rows
+
+
+def completeness_by_area(coverage: StatsResult, kind: str = "births") -> str:
+    """Bars: completeness within one year for each area (the year), with 90 % and 100 % lines."""
+    rows = [
+        r
+        for r in _rows(coverage, f"coverage_{kind}")
+        if r["period"] == TOTAL and r["sex"] == TOTAL and r["timeliness"] == TOTAL
+    ]
+    labels = [str(r["area_code"]) for r in rows]
+    values = [r["completeness_one_year_pct"] for r in rows]
+    return to_svg(completeness_scene(kind, labels, values, coverage.request.year))
+
+
+def completeness_scene(kind: str, labels: list[str], values: list[object], year: int) -> Scene:
+    return bar_chart(
+        f"Completeness of {kind} registration within one year, {year} (%)",
+        labels,
+        [float(v) if isinstance(v, int | float) else None for v in values],
+        unit="%",
+        reference=(90, 100),
+    )
+
+
+def timeliness_scene(coverage: StatsResult, kind: str = "births") -> Scene:
+    rows = [
+        r
+        for r in _rows(coverage, f"coverage_{kind}")
+        if r["area_code"] == TOTAL and r["sex"] == TOTAL and r["period"] != TOTAL
+    ]
+    periods = list(dict.fromkeys(str(r["period"]) for r in rows))
+    series: dict[str, list[int | None]] = {}
+    for band in ("current", "late", "delayed"):
+        by_period = {str(r["period"]): r["registered"] for r in rows if r["timeliness"] == band}
+        series[band] = [_int(by_period.get(p)) for p in periods]
+    return stacked_bar_chart(
+        f"Registered {kind} by timeliness and period of occurrence, {coverage.request.year}",
+        periods,
+        series,
+    )
+
+
+def registrations_by_timeliness(coverage: StatsResult, kind: str = "births") -> str:
+    """Stacked bars: current, late and delayed registrations per period of occurrence."""
+    return to_svg(timeliness_scene(coverage, kind))
+
+
+def monthly_scene(coverage: StatsResult) -> Scene:
+    series: dict[str, list[int | None]] = {}
+    months = [f"{m:02d}" for m in range(1, 13)]
+    for kind in ("births", "deaths"):
+        rows = {
+            str(r["period"]): r["registered"]
+            for r in _rows(coverage, f"coverage_{kind}")
+            if r["area_code"] == TOTAL and r["sex"] == TOTAL and r["timeliness"] == TOTAL
+        }
+        series[kind] = [_int(rows.get(m)) for m in months]
+    return line_chart(
+        f"Births and deaths by month of occurrence, {coverage.request.year}", months, series
+    )
+
+
+def births_and_deaths_by_month(coverage: StatsResult) -> str:
+    """Lines: registered births and deaths per month (from a monthly coverage result)."""
+    return to_svg(monthly_scene(coverage))
+
+
+def pyramid_scene(deaths: StatsResult) -> Scene:
+    rows = _rows(deaths, "deaths_by_age_sex")
+    groups = [
+        g
+        for g in dict.fromkeys(str(r["age_group"]) for r in rows)
+        if g not in (TOTAL, "not stated")
+    ]
+    by = {(str(r["age_group"]), str(r["sex"])): _int(r["deaths"]) for r in rows}
+    return pyramid(
+        f"Deaths by age and sex, {deaths.request.year}",
+        groups,
+        [by.get((g, "male")) for g in groups],
+        [by.get((g, "female")) for g in groups],
+    )
+
+
+def death_age_pyramid(deaths: StatsResult) -> str:
+    """The age pyramid of deaths (infant groups at the bottom)."""
+    return to_svg(pyramid_scene(deaths))
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
