@@ -17,9 +17,10 @@ Inputs are frozen dataclasses of plain values: :class:`BirthRecord`, :class:`Dea
 :class:`RenderOptions` (label languages, paper, authority, font directories). Label tables exist
 for ``en``, ``fr`` and ``ar`` (:data:`LABELS`). Names and places print in the script they were
 recorded in: Latin, Arabic, Ethiopic, Devanagari, Bengali and Chinese, shaped with HarfBuzz and
-drawn as glyph outlines; fonts come from the Debian packages fonts-noto-core and
-fonts-wqy-zenhei. Nothing in the input is interpreted as markup, and no file or URL named by
-input is opened.
+drawn as glyph outlines (regular-weight Latin text stays real, searchable PDF text); text
+fields are limited to 200 characters and shrink to fit their box; fonts come from the Debian
+packages fonts-noto-core and fonts-wqy-zenhei. Nothing in the input is interpreted as markup,
+and no file or URL named by input is opened.
 
 Serials::
 
@@ -32,6 +33,8 @@ Signed QR payloads (CBOR claims in COSE_Sign1, Ed25519, zlib, base45, prefix ``C
     Signer(private_pem: bytes, password: bytes | None = None)  # .key_id, .public_pem, .sign()
     verify_payload(payload: str, public_keys: Mapping[str, bytes] | Sequence[bytes])
         -> VerifiedCertificate
+    facts_of(record, issue) -> CertificateFacts     # what the QR of a certificate carries
+    signer.sign(facts) -> str                       # the QR payload text
 
 The command line ``python -m certificates verify PAYLOAD_OR_IMAGE --public-key KEY.pem``
 checks a payload offline (see :mod:`certificates.cli`).
@@ -63,7 +66,7 @@ from .errors import (
 )
 from .labels import LABELS
 from .models import BirthRecord, DeathRecord, Issue, Paper, RenderOptions, Sex
-from .render import render_birth_certificate, render_death_certificate
+from .render import facts_of, render_birth_certificate, render_death_certificate
 from .serial import check_serial, make_serial
 from .signing import (
     CertificateFacts,
@@ -92,6 +95,7 @@ __all__ = [
     "VerificationError",
     "VerifiedCertificate",
     "check_serial",
+    "facts_of",
     "generate_signing_key",
     "make_serial",
     "render_batch",

@@ -145,6 +145,23 @@ def add_guilloche_form(canvas: Any, width: float, height: float) -> str:
     return add_prebuilt_form(canvas, name, serialise_form(content, (0, 0, width, height)))
 
 
+_MAX_TEXT = 200
+
+
+def _check_text(*items: object) -> None:
+    """Refuse text that cannot be encoded or would not fit on the page and in the QR code."""
+    for item in items:
+        for name, value in vars(item).items():
+            if not isinstance(value, str):
+                continue
+            if len(value) > _MAX_TEXT:
+                raise InvalidCertificateData(f"{name} is longer than {_MAX_TEXT} characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidCertificateData(f"{name} is not valid Unicode text") from None
+
+
 def qr_matrix(payload: str) -> tuple[int, bytes]:
     """Return ``(n, modules)`` of the QR code (error correction M) of ``payload``.
 
@@ -152,7 +169,10 @@ def qr_matrix(payload: str) -> tuple[int, bytes]:
     C++ encoder is used because it is four times faster than a pure-Python one (segno takes
     6-15 ms per code even with a fixed mask, more than all the rest of a page).
     """
-    symbol = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    try:
+        symbol = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    except Exception as exc:  # zxing-cpp raises plain errors, e.g. for too much data
+        raise InvalidCertificateData(f"the QR code cannot be made: {exc}") from None
     image = symbol.to_image(scale=1, add_quiet_zones=False)
     height, width = image.shape[:2]
     modules = bytes(memoryview(cast(Any, image)))  # the stubs omit its buffer protocol
@@ -401,6 +421,7 @@ class PageRenderer:
         if not isinstance(record, BirthRecord | DeathRecord):
             raise InvalidCertificateData("record must be a BirthRecord or a DeathRecord")
         kind = "birth" if isinstance(record, BirthRecord) else "death"
+        _check_text(record, issue)
         rows = self._cells(record, issue)
         template = self._template(kind, rows)
         seal = self._seal_form(issue.seal_image) if issue.seal_image else None

@@ -221,6 +221,8 @@ def b45decode(text: str) -> bytes:
 def _public_key_table(
     public_keys: Mapping[str, bytes] | Sequence[bytes],
 ) -> dict[str, Ed25519PublicKey]:
+    if isinstance(public_keys, bytes | str):
+        raise ValueError("public_keys must be a list or mapping of PEMs, not one PEM")
     pems = list(public_keys.values()) if isinstance(public_keys, Mapping) else list(public_keys)
     table = {}
     for pem in pems:

@@ -79,6 +79,16 @@ def script_of(char: str) -> Script | None:
     return None
 
 
+def clean_text(text: str) -> str:
+    """Return one printable line: whitespace runs collapsed, control characters removed.
+
+    Format characters (zero-width joiners, bidi marks) are kept for the shaper; controls
+    (category Cc) and lone surrogates (Cs) are dropped.
+    """
+    line = " ".join(text.split())
+    return "".join(char for char in line if unicodedata.category(char) not in ("Cc", "Cs"))
+
+
 def bidi_levels(text: str, base: int) -> list[int]:
     """Return the resolved bidi embedding level of each character.
 
@@ -480,7 +490,7 @@ class TextEngine:
         Returns:
             The font size actually used.
         """
-        text = " ".join(text.split())
+        text = clean_text(text)
         if not text:
             return size
         line = self.shape(text, bold)
