@@ -62,6 +62,13 @@ def load_actor() -> None:
         g.web_actor = None
         return
     g.web_actor = Actor.from_user(user)
+    g.web_facility = user.facility.code if user.facility else None
+
+
+def own_facility() -> str | None:
+    """The code of the signed-in user's facility or office, if they have one."""
+    code: str | None = g.get("web_facility")
+    return code
 
 
 def current() -> Actor | None:

@@ -75,6 +75,14 @@ def _form_page(
 # -- declaring ------------------------------------------------------------------------------------
 
 
+def _defaults(event_type: EventType) -> dict[str, str]:
+    """A clerk of a health facility usually declares events that happened there."""
+    facility = auth.own_facility()
+    if event_type is EventType.BIRTH and facility and auth.actor().role is Role.CLERK:
+        return {"place.type": "health_facility", "place.facility_code": facility}
+    return {}
+
+
 @bp.route(f"/{KIND_RULE}/new", methods=["GET", "POST"])
 @auth.login_required
 def declare(kind: str) -> Response | BaseResponse:
@@ -83,7 +91,7 @@ def declare(kind: str) -> Response | BaseResponse:
     actor = auth.actor()
     require_role(actor, records.DECLARERS)
     if request.method == "GET":
-        return _form_page(event_type, mode="declare", values={})
+        return _form_page(event_type, mode="declare", values=_defaults(event_type))
     session = db_session()
     try:
         facts = _load(event_type, forms.to_facts(event_type, request.form))

@@ -52,7 +52,15 @@ def test_clerk_declares_a_birth(web: Web, session: Session) -> None:
         select(AuditEvent.action).where(AuditEvent.record_id == record.id)
     ).all()
     assert actions[:2] == ["declare", "read"]
-    assert "Opened the record" in text
+    assert "Declared" in text.split('id="h-audit"')[1]
+    assert "Opened the record" in web.text(web.get(url)).split('id="h-audit"')[1]
+
+
+def test_a_facility_clerk_starts_from_their_facility(web: Web) -> None:
+    web.as_user("clerk")
+    text = web.text(web.get("/births/new"))
+    assert re.search(r'name="place.facility_code"[^>]* value="F111"', text)
+    assert '<option value="health_facility" selected>' in text
 
 
 def test_clerk_declares_a_death_with_its_cause(web: Web, session: Session) -> None:
