@@ -1,9 +1,10 @@
 """The tamper-evident audit trail.
 
-Each event stores the SHA-256 of its predecessor and of its own canonical content. Appending locks
-the single head row (``SELECT ... FOR UPDATE``), so concurrent transactions queue and the chain
-never forks. ``verify`` walks the chain and names the first broken link; comparing the head with a
-hash kept elsewhere catches even a full re-seal.
+Each event stores the SHA-256 of its predecessor and of its own canonical content. Services add
+events to their transaction; just before it commits, the events are chained under the single head
+row, locked with ``SELECT ... FOR UPDATE``, so concurrent transactions queue only for that last
+step and the chain never forks. ``verify`` walks the chain and names the first broken link;
+comparing the head with a hash kept elsewhere catches even a full re-seal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -65,6 +67,9 @@ def _locked_head(session: Session) -> AuditHead:
     return head
 
 
+PENDING = "crvs.audit.pending"
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -75,10 +80,14 @@ def record(
     details: dict[str, Any] | None = None,
     username: str | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
-    head = _locked_head(session)
+    """Add one event to the caller's transaction; it joins the chain when that transaction commits.
+
+    The event's time is taken now. Its place in the chain (sequence number and hashes) is given
+    in ``seal`` just before the commit, so the head row is locked only for the last moment of
+    the transaction and writers do not queue behind each other's whole requests. If the
+    transaction rolls back, the event goes with it.
+    """
     event = AuditEvent(
-        seq=head.seq + 1,
         at=datetime.now(UTC).isoformat(timespec="microseconds"),
         user_id=actor.user_id if actor else None,
         username=actor.username if actor else username,
@@ -88,14 +97,39 @@ def record(
         record_id=record_id,
         reason=reason,
         details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
-        prev_hash=head.hash,
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    head.seq = event.seq
-    head.hash = event.hash
-    session.flush()
+    session.info.setdefault(PENDING, []).append(event)
     return event
+
+
+def seal(session: Session) -> None:
+    """Chain the transaction's pending events under the locked head row (before commit)."""
+    pending: list[AuditEvent] = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    head = _locked_head(session)
+    for event in pending:
+        event.seq = head.seq + 1
+        event.prev_hash = head.hash
+        event.hash = event_hash(event)
+        session.add(event)
+        head.seq, head.hash = event.seq, event.hash
+    session.flush()
+
+
+def discard(session: Session) -> None:
+    """Forget the pending events of a transaction that rolled back."""
+    session.info.pop(PENDING, None)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    seal(session)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _discard_after_rollback(session: Session) -> None:
+    discard(session)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from registry import create_app
 from registry.db import make_engine, make_sessionmaker
 from registry.domain import EventType
+from registry.extensions import database
 from registry.models import Record, RegistrationCounter, User
 from registry.schemas.records import BirthIn
 from registry.services import audit, records, users
@@ -99,7 +100,10 @@ def test_concurrent_replays_of_one_idempotency_key_make_one_record(
         response = app.test_client().post("/api/v1/births", json=body, headers=headers)
         return response.status_code, response.json["id"]
 
-    results = run_together(10, post)
+    try:
+        results = run_together(10, post)
+    finally:
+        database(app).engine.dispose()
     assert {status for status, _ in results} == {201}
     assert len({record_id for _, record_id in results}) == 1
     with make_sessionmaker(pg_engine)() as session:

@@ -1,0 +1,350 @@
+"""API throughput: the registry under gunicorn on PostgreSQL beside a bare Flask baseline.
+
+    python bench/api_throughput.py [--seconds 30] [--workers 4] [--concurrency 8] [--preload 100000]
+
+It creates a fresh PostgreSQL database, migrates it, loads the demo country and bulk-loads
+``--preload`` registered births with COPY, then starts gunicorn and drives declare + register
+over HTTP from a second process for a bounded time. In the same run it starts the baseline
+(bench/baseline_app.py: one equivalent row and one audit row per request) with the same gunicorn
+settings and drives it the same way. It prints requests/s and p50/p99 latency for both and the
+ratio. PostgreSQL comes from CRVS_BENCH_POSTGRES_URL (default: the local test server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DB_NAME = "crvs_bench_api"
+
+
+def birth_body(rng: random.Random, day: date) -> dict[str, Any]:
+    family = rng.choice(["Otieno", "Mwangi", "Kamau", "Njoroge", "Ali", "Omar", "Barasa"])
+    return {
+        "child": {
+            "given_names": rng.choice(["Amina", "Baraka", "Zawadi", "Juma", "Neema", "Imani"])
+            + f" {uuid.uuid4().hex[:6]}",
+            "family_name": family,
+            "sex": rng.choice(["male", "female"]),
+            "date_of_birth": day.isoformat(),
+            "birth_weight_grams": rng.randint(2000, 4500),
+            "type_of_birth": "single",
+        },
+        "place": {"type": "health_facility", "facility_code": "F111"},
+        "attendant": "nurse_midwife",
+        "mother": {
+            "given_names": rng.choice(["Grace", "Rehema", "Fatuma", "Halima"]),
+            "family_name": family,
+            "date_of_birth": "1994-04-12",
+            "residence_area_code": "D11",
+            "marital_status": "married",
+        },
+        "informant": {"relationship": "mother"},
+    }
+
+
+# -- setup ----------------------------------------------------------------------------------------
+
+
+def prepare_database(admin_url: str, preload: int) -> str:
+    from sqlalchemy import create_engine, select, text
+    from sqlalchemy.engine import make_url
+
+    from registry.db import make_engine
+    from registry.migrations import alembic_config
+    from registry.models import Area, Facility, User
+    from registry.services import demo
+    from registry.services.settings import RegistrySettings
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+    admin.dispose()
+    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    from sqlalchemy.orm import Session
+
+    settings = RegistrySettings(argon2_time_cost=1, argon2_memory_cost=1024)
+    with Session(engine) as session:
+        demo.load_country(session, settings, date.today().year)
+        session.commit()
+        d11 = session.scalars(select(Area).where(Area.code == "D11")).one()
+        f111 = session.scalars(select(Facility).where(Facility.code == "F111")).one()
+        o11 = session.scalars(select(Facility).where(Facility.code == "O11")).one()
+        clerk = session.scalars(select(User).where(User.username == "clerk")).one()
+        registrar = session.scalars(select(User).where(User.username == "registrar")).one()
+        ids = (d11.id, d11.path, f111.id, o11.id, clerk.id, registrar.id)
+    started = time.perf_counter()
+    bulk_load(engine, preload, ids)
+    print(
+        f"preloaded {preload:,} registered births with COPY in {time.perf_counter() - started:.1f} s"
+    )
+    engine.dispose()
+    return url
+
+
+def bulk_load(engine: Any, count: int, ids: tuple[int, str, int, int, int, int]) -> None:
+    from registry.domain import EventType, check_character
+
+    area_id, area_path, facility_id, office_id, clerk_id, registrar_id = ids
+    rng = random.Random(7)
+    today = date.today()
+    now = datetime.now(UTC).isoformat()
+    counters: dict[int, int] = {}
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        records_copy = (
+            "COPY records (id, event_type, status, version, area_id, area_path, "
+            "registration_number, office_id, registration_date, timeliness, registered_by_id, "
+            "created_by_id, created_at, updated_at) FROM STDIN"
+        )
+        versions_copy = (
+            "COPY record_versions (record_id, version, kind, created_at, created_by_id, facts, "
+            "event_date, sex, given_names, family_name, place_type, occurrence_area_id, "
+            "facility_id, residence_area_id, date_of_birth, age_years, age_days, "
+            "mother_given_names, mother_family_name, mother_date_of_birth, mother_age_years, "
+            "birth_weight_grams, type_of_birth, attendant) FROM STDIN"
+        )
+        rows = []
+        for _ in range(count):
+            born = today - timedelta(days=rng.randint(0, 700))
+            registered = min(today, born + timedelta(days=rng.randint(0, 40)))
+            seq = counters.get(registered.year, 0) + 1
+            counters[registered.year] = seq
+            body = f"O11-B{registered.year}-{seq:06d}"
+            number = f"{body}-{check_character(body)}"
+            facts = birth_body(rng, born)
+            rows.append((str(uuid.uuid4()), born, registered, number, facts))
+        with cursor.copy(records_copy) as copy:
+            for record_id, born, registered, number, _facts in rows:
+                band = "current" if (registered - born).days <= 30 else "late"
+                copy.write_row((record_id, EventType.BIRTH.value, "registered", 1, area_id,
+                                area_path, number, office_id, registered, band, registrar_id,
+                                clerk_id, now, now))  # fmt: skip
+        with cursor.copy(versions_copy) as copy:
+            for record_id, born, _registered, _number, facts in rows:
+                child, mother = facts["child"], facts["mother"]
+                copy.write_row((record_id, 1, "declaration", now, clerk_id, json.dumps(facts),
+                                born, child["sex"], child["given_names"], child["family_name"],
+                                "health_facility", area_id, facility_id, area_id, born, 0, 0,
+                                mother["given_names"], mother["family_name"],
+                                mother["date_of_birth"], 30, child["birth_weight_grams"],
+                                "single", "nurse_midwife"))  # fmt: skip
+        with cursor.copy(
+            "COPY registration_counters (office_id, event_type, year, last_value) FROM STDIN"
+        ) as copy:
+            for year, last in counters.items():
+                copy.write_row((office_id, "birth", year, last))
+        raw.commit()
+        cursor.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+# -- serving --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(target: str, url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "CRVS_ENV": "production",
+        "SECRET_KEY": "bench-secret",
+        "DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", target],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn {target} did not start")
+
+
+# -- the driver (a second process) ----------------------------------------------------------------
+
+
+def request(
+    port: int, method: str, path: str, body: Any, headers: dict[str, str]
+) -> tuple[int, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        conn.request(
+            method, path, body=payload, headers={"Content-Type": "application/json"} | headers
+        )
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else None
+    finally:
+        conn.close()
+
+
+def drive(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    tokens: dict[str, str] = {}
+    if mode == "registry":
+        for user, password in (("clerk", "demo-clerk-pass"), ("registrar", "demo-registrar-pass")):
+            status, body = request(port, "POST", "/api/v1/auth/token",
+                                   {"username": user, "password": password}, {})  # fmt: skip
+            assert status == 201, body
+            tokens[user] = body["token"]
+
+    def worker(n: int) -> None:
+        nonlocal errors
+        rng = random.Random(n)
+        mine: list[float] = []
+        failed = 0
+        while time.perf_counter() < deadline:
+            body = birth_body(rng, date.today() - timedelta(days=rng.randint(0, 20)))
+            if mode == "registry":
+                t0 = time.perf_counter()
+                status, doc = request(port, "POST", "/api/v1/births", body,
+                                      {"Authorization": f"Bearer {tokens['clerk']}"})  # fmt: skip
+                mine.append(time.perf_counter() - t0)
+                if status != 201:
+                    failed += 1
+                    continue
+                t0 = time.perf_counter()
+                status, _ = request(port, "POST", f"/api/v1/births/{doc['id']}/register", {},
+                                    {"Authorization": f"Bearer {tokens['registrar']}"})  # fmt: skip
+                mine.append(time.perf_counter() - t0)
+                failed += status != 200
+            else:
+                t0 = time.perf_counter()
+                status, _ = request(port, "POST", "/births", body, {})
+                mine.append(time.perf_counter() - t0)
+                failed += status != 201
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+    }
+
+
+def run_driver(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "drive", "--port", str(port), "--mode", mode,
+         "--seconds", str(seconds), "--concurrency", str(concurrency)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command")
+    d = sub.add_parser("drive")
+    d.add_argument("--port", type=int, required=True)
+    d.add_argument("--mode", choices=["registry", "baseline"], required=True)
+    d.add_argument("--seconds", type=float, default=30)
+    d.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--preload", type=int, default=100_000)
+    args = parser.parse_args()
+    if args.command == "drive":
+        print(json.dumps(drive(args.port, args.mode, args.seconds, args.concurrency)))
+        return
+
+    admin_url = os.environ.get("CRVS_BENCH_POSTGRES_URL", DEFAULT_PG)
+    url = prepare_database(admin_url, args.preload)
+    results: dict[str, dict[str, Any]] = {}
+    for mode, target in (("registry", "wsgi:app"), ("baseline", "bench.baseline_app:app")):
+        if mode == "baseline":
+            from sqlalchemy import create_engine
+
+            from bench.baseline_app import Base
+
+            engine = create_engine(url)
+            Base.metadata.create_all(engine)
+            engine.dispose()
+        port = free_port()
+        server = start_gunicorn(target, url, port, args.workers)
+        try:
+            results[mode] = run_driver(port, mode, args.seconds, args.concurrency)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    out = io.StringIO()
+    print(f"\nAPI throughput, {args.seconds:.0f} s each, gunicorn --workers {args.workers}, "
+          f"{args.concurrency} client threads, {args.preload:,} births preloaded", file=out)  # fmt: skip
+    print(f"{'':<28}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}", file=out)
+    for mode, label in (
+        ("registry", "registry (declare+register)"),
+        ("baseline", "baseline (insert+audit)"),
+    ):
+        r = results[mode]
+        print(
+            f"{label:<28}{r['rps']:>12.1f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}",
+            file=out,
+        )
+    ratio = results["registry"]["rps"] / results["baseline"]["rps"]
+    print(
+        f"ratio registry/baseline: {ratio:.2f} (target >= 0.50); "
+        f"registry p99 {results['registry']['p99_ms']:.0f} ms (target < 250 ms)",
+        file=out,
+    )
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
