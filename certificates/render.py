@@ -461,14 +461,14 @@ class PageRenderer:
                 texts.append(f"{table['certified_copy']} — {table['copy_number']} {copy_number}")
         texts = list(dict.fromkeys(texts))  # one text when both languages say the same
         self._color(_LABEL_INK if copy_number is None else _WATERMARK_INK)
-        c, label, mid, y = self.canvas, self._label, self.width / 2, self.height - 148
+        c, engine, mid, y = self.canvas, self.engine, self.width / 2, self.height - 148
         room = self.width / 2 - _MARGIN - 10
         if len(texts) == 1:
-            label(c, texts[0], mid, y, 10, align="center", max_width=2 * room)
+            engine.draw(c, texts[0], mid, y, 10, align="center", max_width=2 * room)
             return
-        label(c, texts[0], mid - 10, y, 10, align="right", max_width=room)
-        label(c, "·", mid, y, 10, align="center")
-        label(c, texts[1], mid + 10, y, 10, align="left", max_width=room)
+        engine.draw(c, texts[0], mid - 10, y, 10, align="right", max_width=room)
+        engine.draw(c, "·", mid, y, 10, align="center")
+        engine.draw(c, texts[1], mid + 10, y, 10, align="left", max_width=room)
 
     def _watermark(self, copy_number: int) -> None:
         c, label = self.canvas, self._label

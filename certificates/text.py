@@ -456,6 +456,11 @@ class TextEngine:
             return float(pdfmetrics.stringWidth(text, self.reportlab_font(bold), size))
         return line.width * size
 
+    def _scaled(self, line: ShapedLine, as_text: bool, size: float) -> float:
+        if as_text:
+            return self.width(line.text, size, bold=line.bold)
+        return line.width * size
+
     def draw(
         self,
         canvas: Any,
@@ -484,8 +489,9 @@ class TextEngine:
                 and ``x + max_width`` the right one).
             max_width: If given, the size shrinks (down to ``min_size``) until the text fits.
             min_size: The smallest size used when shrinking.
-            fixed: The text is the same on many documents (a label): its shaped outlines are
-                kept as one prebuilt form per process instead of one form per glyph.
+            fixed: The text is the same on many documents (a label): it is drawn as shaped
+                outlines kept in one prebuilt form per process (Latin included, so it is not
+                searchable text) instead of one form per glyph or reportlab text.
 
         Returns:
             The font size actually used.
@@ -494,10 +500,11 @@ class TextEngine:
         if not text:
             return size
         line = self.shape(text, bold)
-        width = self.width(text, size, bold=bold)
+        as_text = line.simple and not fixed
+        width = self._scaled(line, as_text, size)
         if max_width is not None and width > max_width:
             size = max(min_size, size * max_width / width)
-            width = self.width(text, size, bold=bold)
+            width = self._scaled(line, as_text, size)
         if align == "start":
             align = "right" if line.rtl else "left"
             if line.rtl and max_width is not None:
@@ -506,7 +513,7 @@ class TextEngine:
             x -= width
         elif align == "center":
             x -= width / 2
-        if line.simple:
+        if as_text:
             canvas.setFont(self.reportlab_font(bold), size)
             canvas.drawString(x, y, text)
             return size

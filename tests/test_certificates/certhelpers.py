@@ -65,12 +65,15 @@ def issue(**changes: object) -> Issue:
     return Issue(**values)  # type: ignore[arg-type]
 
 
-def pdf_to_images(pdf: bytes, tmp_path: Path, dpi: int = 150) -> list[Image.Image]:
-    """Render every page with poppler's pdftoppm (a real subprocess) and load the PNGs."""
+def pdf_to_images(
+    pdf: bytes, tmp_path: Path, dpi: int = 150, pages: tuple[int, int] | None = None
+) -> list[Image.Image]:
+    """Render pages (all, or first to last, 1-based) with poppler's pdftoppm and load them."""
     source = tmp_path / "in.pdf"
     source.write_bytes(pdf)
+    select = ["-f", str(pages[0]), "-l", str(pages[1])] if pages else []
     subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", str(source), str(tmp_path / "page")],
+        ["pdftoppm", "-r", str(dpi), *select, "-png", str(source), str(tmp_path / "page")],
         check=True,
         capture_output=True,
         timeout=60,

@@ -53,10 +53,11 @@ def test_batch_is_one_valid_pdf_with_every_page(
     info = subprocess.run(["pdfinfo", str(source)], capture_output=True, text=True, check=True)
     assert "Pages:           11" in info.stdout
     assert info.stderr == ""
-    images = pdf_to_images(pdf, tmp_path)
-    assert len(images) == 11
     for number in (0, 5, 10):
-        facts = verify_payload(zxingcpp.read_barcodes(images[number])[0].text, [keypair[1]])
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        image = pdf_to_images(pdf, folder, pages=(number + 1, number + 1))[0]
+        facts = verify_payload(zxingcpp.read_barcodes(image)[0].text, [keypair[1]])
         assert facts.registration_number.endswith(f"-{number}")
         assert facts.kind == ("death" if number % 3 == 2 else "birth")
 
