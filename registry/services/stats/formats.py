@@ -70,13 +70,14 @@ def to_csv(result: StatsResult) -> str:
 
 def to_xlsx(result: StatsResult) -> bytes:
     """A sheet per table and a ``notes`` sheet (cut-off, denominators, suppression)."""
+    columns_of = {table.name: checked_columns(table) for table in result.tables}
     book = Workbook(write_only=True)
     notes = book.create_sheet("notes")
     for line in _about(result):
         notes.append([neutralise(line)])
     for table in result.tables:
         sheet = book.create_sheet(table.name[:31])
-        columns = checked_columns(table)
+        columns = columns_of[table.name]
         sheet.append(columns)
         for row in table.rows:
             sheet.append([_xlsx_cell(row.get(c)) for c in columns])
