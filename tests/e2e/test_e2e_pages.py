@@ -88,6 +88,8 @@ def test_a_birth_from_declaration_to_correction(
     page.wait_for_load_state("networkidle")
     assert sum(weight) < PAGE_BUDGET, f"the declaration page weighs {sum(weight)} bytes"
     fill_birth(page, "Amina")
+    assert page.input_value("#f-place-facility-code") == "F111"  # the clerk's own facility
+    page.fill("#f-place-facility-code", "")
     page.locator("#f-place-facility-code").press_sequentially("Amani", delay=30)
     page.locator("#f-place-facility-code-list option").first.wait_for(state="attached")
     offered = page.eval_on_selector_all(

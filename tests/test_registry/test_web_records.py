@@ -308,3 +308,29 @@ def test_search_stays_inside_the_users_area(web: Web) -> None:
     web.api.as_user("clerk").declare(body=birth(child={"family_name": "Kamau"}))
     web.as_user("registrar.d21")
     assert "0 records found" in web.text(web.get("/search?kind=births&family_name=Kamau"))
+
+
+def test_a_death_round_trips_through_the_amendment_form(web: Web, session: Session) -> None:
+    """The edit form shows every stored fact, and posting it back changes nothing else."""
+    web.as_user("clerk")
+    form = death_form(**{"cause.part2": "Diabetes\nHypertension"})
+    url = declare(web, "deaths", form)
+    edit = web.get(f"{url}/edit")
+    text = web.text(edit)
+    assert re.search(r'name="cause.part1.0.icd10"[^>]* value="J18.9"', text)
+    assert ">Diabetes\nHypertension</textarea>" in text
+    page = web.text(web.get(url))
+    assert "Medical certificate" in page
+    assert "Line a: condition" in page
+    values = dict(re.findall(r'name="([a-z_.0-9]+)"[^>]* value="([^"]*)"', text))
+    values |= {"cause.part2": "Diabetes\nHypertension"}
+    selected = r'<select id="[^"]+" name="([a-z_.0-9]+)"[^>]*>(?:(?!</select>).)*?'
+    selected += r'<option value="([^"]+)" selected'
+    values |= dict(re.findall(selected, text, re.S))
+    values.pop("csrf_token", None)
+    assert web.post(f"{url}/edit", values).status_code == 303
+    record = session.get(Record, url.rsplit("/", 1)[1])
+    assert record is not None
+    session.refresh(record)
+    assert record.version == 2
+    assert record.versions[1].facts == record.versions[0].facts
