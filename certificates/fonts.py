@@ -30,6 +30,8 @@ class Script(enum.Enum):
     DEVANAGARI = "Devanagari"
     BENGALI = "Bengali"
     CJK = "Han"
+    HEBREW = "Hebrew"
+    THAI = "Thai"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ _CANDIDATES: dict[Script, tuple[tuple[str, ...], tuple[str, ...], str]] = {
         ("NotoSansBengali-Bold.ttf",),
         "fonts-noto-core",
     ),
+    Script.HEBREW: (
+        ("NotoSansHebrew-Regular.ttf",),
+        ("NotoSansHebrew-Bold.ttf",),
+        "fonts-noto-core",
+    ),
+    Script.THAI: (("NotoSansThai-Regular.ttf",), ("NotoSansThai-Bold.ttf",), "fonts-noto-core"),
     # reportlab cannot embed CFF-outline CJK fonts, but glyphs here are drawn as outlines, so
     # either works; WenQuanYi Zen Hei (TrueType outlines) is the smaller package.
     Script.CJK: (

@@ -38,6 +38,9 @@ _RANGES: tuple[tuple[int, int, Script], ...] = (
     (0x0870, 0x08FF, Script.ARABIC),
     (0xFB50, 0xFDFF, Script.ARABIC),
     (0xFE70, 0xFEFF, Script.ARABIC),
+    (0x0590, 0x05FF, Script.HEBREW),
+    (0xFB1D, 0xFB4F, Script.HEBREW),
+    (0x0E00, 0x0E7F, Script.THAI),
     (0x0900, 0x097F, Script.DEVANAGARI),
     (0xA8E0, 0xA8FF, Script.DEVANAGARI),
     (0x0980, 0x09FF, Script.BENGALI),
@@ -62,6 +65,8 @@ _HB_SCRIPT = {
     Script.DEVANAGARI: "Deva",
     Script.BENGALI: "Beng",
     Script.CJK: "Hani",
+    Script.HEBREW: "Hebr",
+    Script.THAI: "Thai",
 }
 _SHAPE_CACHE_SIZE = 8192
 _LINE_UNITS = 1000.0

@@ -64,15 +64,15 @@ def test_verify_payload_text(keys: tuple[Signer, Path, Path], payload: str) -> N
 
 
 def test_verify_png_of_a_rendered_page(keys: tuple[Signer, Path, Path], tmp_path: Path) -> None:
-    """It reads the QR code from a PNG of a 150 dpi page render and verifies it."""
+    """It reads the QR code from a PNG and a JPEG of a 150 dpi page render and verifies it."""
     pdf = render_birth_certificate(birth(NAMES["chinese"]), issue(copy_number=1), keys[0])
     page = pdf_to_images(pdf, tmp_path)[0]
-    png = tmp_path / "scan.png"
-    page.save(png)
-    result = _run("verify", str(png), "--public-key", str(keys[1]))
-    assert result.returncode == 0, result.stderr
-    assert f"name: {NAMES['chinese']}" in result.stdout
-    assert "copy number: 1" in result.stdout
+    for name in ("scan.png", "scan.jpg"):
+        page.save(tmp_path / name, quality=85)
+        result = _run("verify", str(tmp_path / name), "--public-key", str(keys[1]))
+        assert result.returncode == 0, result.stderr
+        assert f"name: {NAMES['chinese']}" in result.stdout
+        assert "copy number: 1" in result.stdout
 
 
 def test_tampered_payload(keys: tuple[Signer, Path, Path], payload: str) -> None:

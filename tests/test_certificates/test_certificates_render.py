@@ -226,6 +226,14 @@ def test_input_is_never_markup(signer: Signer) -> None:
     assert b"root:" not in pdf
 
 
+def test_jpeg_seal_is_accepted(signer: Signer, seal_png: bytes) -> None:
+    """It accepts a JPEG seal as well as a PNG one."""
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(seal_png)).convert("RGB").save(buffer, "JPEG")
+    pdf = render_birth_certificate(birth(), issue(seal_image=buffer.getvalue()), signer)
+    assert b"/Subtype /Image" in pdf
+
+
 def test_bad_seal_bytes_are_refused(signer: Signer) -> None:
     """It refuses a seal that is not a PNG or JPEG image, or not a readable one."""
     with pytest.raises(InvalidCertificateData):

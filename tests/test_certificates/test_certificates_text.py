@@ -12,7 +12,7 @@ from certificates.render import engine_for
 from certificates.text import base_level, bidi_levels, clean_text, visual_order
 
 ALPHABET = "abcXYZ محمدعلي0123456789 .,-/()%+:" + "\u0660\u0661\u06f1"
-SCRIPTS = "aZé ع م \u1200 \u1208 क ष ् ক ্ 王 明 1 2 .-()\u200c\u200d"
+SCRIPTS = "aZé Жω שלום ไทย ع م \u1200 \u1208 क ष ् ক ্ 王 明 1 2 .-()\u200c\u200d"
 
 
 def test_levels_of_a_mixed_line() -> None:
