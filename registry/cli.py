@@ -6,6 +6,7 @@ Bad input ends with exit code 1 and one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -13,13 +14,21 @@ from typing import IO
 
 import click
 from alembic import command as alembic_command
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.cli_support import fail, friendly, make_app, session_scope
-from registry.domain import today
+from registry.domain import EventType, today
 from registry.migrations import alembic_config
-from registry.services import audit, demo, users
-from registry.services.areas import load_areas, load_denominators, load_facilities
+from registry.models import Record
+from registry.services import audit, demo, duplicates, imports, users
+from registry.services.areas import (
+    MAX_CSV_BYTES,
+    area_by_code,
+    load_areas,
+    load_denominators,
+    load_facilities,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -174,6 +183,54 @@ def demo_command(births: int, deaths: int, if_empty: bool, seed: int) -> None:
                     session, settings, births=births, deaths=deaths, seed=seed, progress=bar.update
                 )
             click.echo(", ".join(f"{n} {state}" for state, n in counts.items()))
+
+
+# -- dedupe and imports ---------------------------------------------------------------------------
+
+
+@main.group("dedupe")
+def dedupe_group() -> None:
+    """Suspected duplicates in the register."""
+
+
+@dedupe_group.command("scan")
+@click.option("--area", "area_code", help="Only records in this area's subtree.")
+@friendly
+def dedupe_scan(area_code: str | None) -> None:
+    """Re-key and re-score the register in batch; store new suspected duplicates."""
+    with session_scope() as (session, _settings):
+        stmt = select(Record).order_by(Record.created_at, Record.id)
+        if area_code:
+            area = area_by_code(session, area_code)
+            if area is None:
+                fail(f"unknown area code {area_code!r}")
+            stmt = stmt.where(Record.area_path.startswith(area.path, autoescape=True))
+        chosen = list(session.scalars(stmt))
+        with click.progressbar(length=len(chosen), label="scanning", file=sys.stderr) as bar:
+            found = duplicates.rescan(session, chosen, progress=bar.update)
+    click.echo(f"scanned {len(chosen)} records; {found} new suspected duplicate(s)")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["births", "deaths"]))
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@friendly
+def import_command(kind: str, file: IO[str]) -> None:
+    """Import a legacy register (CSV with the API's dotted field names); all rows or none."""
+    event_type = EventType.BIRTH if kind == "births" else EventType.DEATH
+    text = file.read(MAX_CSV_BYTES + 1)
+    rows = max(text.count("\n") - 1, 1)
+    with (
+        session_scope() as (session, settings),
+        click.progressbar(length=rows, label=f"importing {kind}", file=sys.stderr) as bar,
+    ):
+        summary = imports.import_records(
+            session, settings, event_type, io.StringIO(text), progress=bar.update
+        )
+    click.echo(
+        f"imported {summary.rows} {kind}: {summary.registered} registered, "
+        f"{summary.declared} declared ({summary.flagged} await a duplicate decision)"
+    )
 
 
 # -- audit ----------------------------------------------------------------------------------------

@@ -138,3 +138,12 @@ def client(app: Flask) -> FlaskClient:
 def api(client: FlaskClient, session: Session) -> factories.ApiClient:
     """A client that signs in as any reference user: ``api.as_user("registrar").post(...)``."""
     return factories.ApiClient(client, session)
+
+
+@pytest.fixture
+def db_url(backend: str, fresh_databases: FreshDatabases, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh migrated database (no reference data) that ``crvs`` commands will use."""
+    url = fresh_databases.create(backend, reference_data=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CRVS_ENV", "testing")
+    return url

@@ -2,6 +2,7 @@
 
 from registry.models.areas import Area, Denominator, Facility
 from registry.models.audit import AuditEvent, AuditHead
+from registry.models.duplicates import DedupeKey, DuplicateCandidate
 from registry.models.records import IdempotencyKey, Record, RecordVersion, RegistrationCounter
 from registry.models.users import ApiToken, LoginAttempt, User
 
@@ -10,7 +11,9 @@ __all__ = [
     "Area",
     "AuditEvent",
     "AuditHead",
+    "DedupeKey",
     "Denominator",
+    "DuplicateCandidate",
     "Facility",
     "IdempotencyKey",
     "LoginAttempt",

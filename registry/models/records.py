@@ -45,6 +45,11 @@ class Record(Base):
     delayed_reason: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Links found by matching: the record this one duplicates, the facility notification a
+    # declaration completes, and (for deaths) the birth record of the same person.
+    duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
+    notification_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
+    birth_record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[timestamp]
     updated_at: Mapped[timestamp]
@@ -54,6 +59,9 @@ class Record(Base):
     versions: Mapped[list[RecordVersion]] = relationship(
         back_populates="record", order_by="RecordVersion.version"
     )
+
+    def __repr__(self) -> str:
+        return f"<Record {self.event_type} {self.id} {self.status}>"
 
 
 Index("ix_records_type_path", Record.event_type, Record.area_path)

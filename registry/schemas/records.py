@@ -244,6 +244,9 @@ class _RecordHead(Schema):
     office_code = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    duplicate_of_id = fields.String(allow_none=True)
+    notification_id = fields.String(allow_none=True)
+    birth_record_id = fields.String(allow_none=True)
 
 
 class BirthOut(_RecordHead, BirthIn):

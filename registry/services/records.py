@@ -32,7 +32,7 @@ from registry.domain import (
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from registry.models import Area, Facility, Record, RecordVersion, RegistrationCounter, User
 from registry.schemas.records import BirthIn, DeathIn
-from registry.services import audit
+from registry.services import audit, duplicates
 from registry.services.areas import area_by_code, office_for
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
@@ -40,11 +40,6 @@ from registry.services.settings import RegistrySettings
 
 DECLARERS = (Role.CLERK, Role.REGISTRAR)
 REGISTRARS = (Role.REGISTRAR,)
-
-# Hooks other capabilities attach (dedupe flags a declaration; registration checks them).
-# Each is called as hook(session, actor, record, version); a register hook may raise Conflict.
-on_declared: list[Any] = []
-before_register: list[Any] = []
 
 
 def schema_for(event_type: EventType) -> Schema:
@@ -215,9 +210,7 @@ def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[s
     )
     session.flush()
     audit.record(session, actor, "notify" if notification else "declare", record_id=record.id)
-    if not notification:
-        for hook in on_declared:
-            hook(session, actor, record, version)
+    duplicates.on_declared(session, actor, record, version)
     return record
 
 
@@ -275,6 +268,9 @@ def document(session: Session, record: Record) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "notification": record.status == Status.NOTIFIED,
+        "duplicate_of_id": record.duplicate_of_id,
+        "notification_id": record.notification_id,
+        "birth_record_id": record.birth_record_id,
         **version.facts,
     }
 
@@ -394,9 +390,7 @@ def update_declaration(
     version = _new_version(session, record, event_type, facts, where, actor=actor, kind=kind)
     session.flush()
     audit.record(session, actor, kind, record_id=record.id)
-    if not notification:
-        for hook in on_declared:
-            hook(session, actor, record, version)
+    duplicates.on_declared(session, actor, record, version)
     return record
 
 
@@ -433,8 +427,7 @@ def register(
     if record.status != Status.DECLARED:
         raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
     version = current_version(session, record)
-    for hook in before_register:
-        hook(session, actor, record, version)
+    duplicates.before_register(session, actor, record, version)
     on = registration_date or today()
     if on < version.event_date:
         raise field_error("registration_date", "Must not be before the event.")

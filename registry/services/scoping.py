@@ -51,9 +51,12 @@ def require_role(actor: Actor, roles: Iterable[Role]) -> None:
         raise PermissionDenied(f"Only {names} may do this.")
 
 
-def scoped(stmt: S, actor: Actor) -> S:
-    """Restrict a query of records to the actor's area subtree. Every record query uses this."""
-    return stmt.where(Record.area_path.startswith(actor.area_path, autoescape=True))
+def scoped(stmt: S, actor: Actor, record: Any = Record) -> S:
+    """Restrict a query of records to the actor's area subtree. Every record query uses this.
+
+    ``record`` is the Record entity or an alias of it joined into ``stmt``.
+    """
+    return stmt.where(record.area_path.startswith(actor.area_path, autoescape=True))
 
 
 def scoped_areas(stmt: S, actor: Actor) -> S:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain import Role
 from registry.errors import Conflict, TooManyAttempts, field_error
-from registry.models import ApiToken, LoginAttempt, User
+from registry.models import ApiToken, Area, LoginAttempt, User
 from registry.services import audit
 from registry.services.areas import area_by_code, facility_by_code
 from registry.services.scoping import Actor
@@ -180,3 +180,32 @@ def deactivate(session: Session, user: User, actor: Actor | None) -> None:
     user.auth_epoch += 1
     audit.record(session, actor, "user_deactivated", details={"username": user.username})
     session.flush()
+
+
+SYSTEM_USER = "system"
+
+
+def system_actor(session: Session, settings: RegistrySettings) -> Actor:
+    """The inactive ``system`` registrar over the whole tree, for imports and the demo.
+
+    It cannot sign in (inactive, random password); the audit trail names it.
+    """
+    user = session.scalars(select(User).where(User.username == SYSTEM_USER)).first()
+    if user is None:
+        root = session.scalars(
+            select(Area).where(Area.parent_id.is_(None)).order_by(Area.id)
+        ).first()
+        if root is None:
+            raise Conflict("Load the areas first: there is no root area.")
+        user = create_user(
+            session,
+            settings,
+            username=SYSTEM_USER,
+            password=secrets.token_urlsafe(24),
+            role=Role.REGISTRAR.value,
+            area_code=root.code,
+            full_name="Registry system (imports and demo)",
+        )
+        user.active = False
+        session.flush()
+    return Actor.from_user(user)

@@ -72,6 +72,16 @@ MATRIX: dict[tuple[str, str], tuple[str, Body, dict[str, int | str]]] = {
         lambda: None,
         dict.fromkeys(PEOPLE, OK),
     ),
+    ("duplicates.Duplicates", "GET"): (
+        "/api/v1/duplicates?status=open",
+        lambda: None,
+        only("registrar", "regional registrar", "other registrar"),
+    ),
+    ("duplicates.Decision", "POST"): (
+        "/api/v1/duplicates/{candidate}/decision",
+        lambda: {"decision": "not_duplicate", "note": "checked"},
+        only("registrar", "regional registrar"),
+    ),
     ("admin.Areas", "GET"): ("/api/v1/areas?q=D", lambda: None, everyone_signed_in()),
     ("admin.Facilities", "GET"): ("/api/v1/facilities?q=F", lambda: None, everyone_signed_in()),
     ("admin.Users", "GET"): ("/api/v1/users", lambda: None, only("admin")),
@@ -153,7 +163,15 @@ def test_each_person_gets_what_the_matrix_says(api: ApiClient, route: tuple[str,
         record = api.as_user("clerk").declare(kind)  # a fresh D11 record for every call
         if endpoint.endswith(("Corrections",)):
             api.as_user("registrar").post(f"/api/v1/{kind}/{record['id']}/register", json={})
-        path = template.format(id=record["id"])
+        candidate = ""
+        if "{candidate}" in template:
+            api.as_user("clerk").declare(kind)  # the same facts again: a suspected duplicate
+            candidate = (
+                api.as_user("registrar")
+                .get("/api/v1/duplicates?status=open")
+                .json["items"][0]["id"]
+            )
+        path = template.format(id=record["id"], candidate=candidate)
         payload = body()
         caller: Any = api.client if username is None else api.as_user(username)
         kwargs: dict[str, Any] = {} if payload is None else {"json": payload}

@@ -14,15 +14,6 @@ from sqlalchemy.orm import Session
 from registry.cli import main
 from registry.db import make_engine
 from registry.models import Area, AuditEvent, Denominator, Facility, Record, User
-from tests.conftest import FreshDatabases
-
-
-@pytest.fixture
-def db_url(backend: str, fresh_databases: FreshDatabases, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = fresh_databases.create(backend, reference_data=False)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("CRVS_ENV", "testing")
-    return url
 
 
 def crvs(*args: str, stdin: str | None = None) -> Result:

@@ -1,0 +1,47 @@
+"""Suspected duplicates for registrars: the open list and the decision."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.api.common import current_actor, unit_of_work
+from registry.extensions import db_session
+from registry.schemas.duplicates import DecisionIn, DuplicateOut, DuplicatePage, DuplicateQuery
+from registry.services import duplicates
+
+blp = Blueprint(
+    "duplicates",
+    __name__,
+    url_prefix="/api/v1/duplicates",
+    description="Suspected duplicates: review with the field-by-field explanation and decide",
+)
+
+
+@blp.route("")
+class Duplicates(MethodView):
+    @unit_of_work
+    @blp.arguments(DuplicateQuery, location="query")
+    @blp.response(200, DuplicatePage)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Suspected duplicates whose newer declaration lies in your area."""
+        return duplicates.listing(
+            db_session(), current_actor(), query.get("status"), query["page"], query["per_page"]
+        )
+
+
+@blp.route("/<uuid:candidate_id>/decision")
+class Decision(MethodView):
+    @unit_of_work
+    @blp.arguments(DecisionIn)
+    @blp.response(200, DuplicateOut)
+    def post(self, data: dict[str, Any], candidate_id: UUID) -> dict[str, Any]:
+        """Decide: ``duplicate`` rejects the newer declaration and links it to the existing one."""
+        session = db_session()
+        candidate = duplicates.decide(
+            session, current_actor(), str(candidate_id), data["decision"], data.get("note")
+        )
+        return duplicates.as_document(session, candidate)

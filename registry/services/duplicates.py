@@ -1,0 +1,384 @@
+"""Suspected duplicates: blocking keys in an indexed table, scoring with ``dedupe``, decisions.
+
+On every declaration the record's blocking keys are stored (``dedupe_keys``), the records that
+share a key are scored against it, and those above the review threshold become open
+``DuplicateCandidate`` rows with a field-by-field explanation. A record with an open candidate
+cannot be registered until a registrar decides. Two matches are not flagged but linked: a
+declaration that completes an earlier facility notification, and a death with the birth record of
+the same person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, aliased
+
+import dedupe
+from registry.db import utcnow
+from registry.domain import EventType, Role, Status
+from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
+from registry.services import audit
+from registry.services.scoping import Actor, ensure_covers, require_role, scoped
+
+REVIEW_THRESHOLD = 0.80
+LINK_THRESHOLD = 0.90
+MAX_CANDIDATES = 200
+DECISIONS = ("duplicate", "not_duplicate")
+
+#: Matching settings for the register (data, not code: see dedupe.settings for the schema).
+PERSON_FIELDS: list[dict[str, Any]] = [
+    {"column": "given_names", "kind": "name", "role": "given_name"},
+    {"column": "family_name", "kind": "name", "role": "family_name"},
+    {"column": "date_of_birth", "kind": "date", "format": "%Y-%m-%d", "role": "date_of_birth"},
+    {"column": "sex", "kind": "exact"},
+]
+SETTINGS: dict[EventType, dict[str, Any]] = {
+    EventType.BIRTH: {
+        "fields": [
+            *PERSON_FIELDS,
+            {"column": "mother", "kind": "name", "role": "mother"},
+            {"column": "area", "kind": "exact"},
+        ],
+        "blocking": [
+            {"keys": ["phonetic:family_name", "year:date_of_birth"]},
+            {"keys": ["phonetic:mother", "dmy:date_of_birth"]},
+            {"keys": ["phonetic:given_names", "phonetic:family_name"], "unordered": True},
+        ],
+        "threshold": REVIEW_THRESHOLD,
+    },
+    EventType.DEATH: {
+        "fields": [
+            *PERSON_FIELDS,
+            {"column": "date_of_death", "kind": "date", "format": "%Y-%m-%d"},
+            {"column": "area", "kind": "exact"},
+        ],
+        "blocking": [
+            {"keys": ["phonetic:family_name", "year:date_of_death"]},
+            {"keys": ["phonetic:given_names", "phonetic:family_name"], "unordered": True},
+        ],
+        "threshold": REVIEW_THRESHOLD,
+    },
+}
+
+
+@cache
+def model(event_type: EventType) -> dedupe.Model:
+    return dedupe.Model.from_settings(dedupe.Settings.from_dict(SETTINGS[event_type]))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _join(*parts: str | None) -> str | None:
+    text = " ".join(p for p in parts if p)
+    return text or None
+
+
+def as_match_record(
+    record: Record, version: RecordVersion, area_code: str | None, *, as_type: EventType
+) -> dedupe.Record:
+    """The values ``dedupe`` compares, from a record's current version.
+
+    ``as_type`` lets a death be compared as a person against birth records (its date of
+    birth against the child's).
+    """
+    values: dict[str, str | None] = {
+        "given_names": version.given_names,
+        "family_name": version.family_name,
+        "date_of_birth": _iso(version.date_of_birth),
+        "sex": version.sex if version.sex in ("male", "female") else None,
+        "area": area_code,
+    }
+    if as_type is EventType.BIRTH and record.event_type == EventType.BIRTH:
+        values["mother"] = _join(version.mother_given_names, version.mother_family_name)
+    if as_type is EventType.DEATH:
+        values["date_of_death"] = _iso(version.event_date)
+    if as_type is EventType.BIRTH and record.event_type == EventType.DEATH:
+        values["area"] = None  # where a person died says little about where they were born
+    return dedupe.Record(record.id, values)
+
+
+def keys_for(event_type: EventType, match: dedupe.Record) -> list[str]:
+    settings = model(event_type).settings
+    return [f"{event_type.value}|{key}" for key in dedupe.blocking_keys(match, settings)]
+
+
+def store_keys(session: Session, record: Record, version: RecordVersion, area_code: str) -> None:
+    """Replace the record's blocking keys with those of its current version."""
+    event_type = EventType(record.event_type)
+    match = as_match_record(record, version, area_code, as_type=event_type)
+    session.execute(delete(DedupeKey).where(DedupeKey.record_id == record.id))
+    session.add_all(DedupeKey(record_id=record.id, key=k) for k in set(keys_for(event_type, match)))
+
+
+@dataclass(frozen=True)
+class Scored:
+    record: Record
+    candidate: dedupe.Candidate
+
+
+def _candidates(
+    session: Session, match: dedupe.Record, keys: Sequence[str], event_type: EventType
+) -> list[tuple[Record, RecordVersion, str]]:
+    if not keys:
+        return []
+    ids = (
+        select(DedupeKey.record_id)
+        .where(DedupeKey.key.in_(keys), DedupeKey.record_id != match.id)
+        .distinct()
+        .limit(MAX_CANDIDATES)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Record, RecordVersion, Area.code)
+        .join(
+            RecordVersion,
+            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+        )
+        .join(Area, Area.id == Record.area_id)
+        .where(Record.id.in_(ids), Record.event_type == event_type)
+        .where(Record.status != Status.REJECTED)
+    )
+    return [(r, v, code) for r, v, code in session.execute(stmt).all()]
+
+
+def score(
+    session: Session, record: Record, version: RecordVersion, area_code: str, against: EventType
+) -> list[Scored]:
+    """Records of type ``against`` that share a blocking key with ``record``, scored, best first."""
+    match = as_match_record(record, version, area_code, as_type=against)
+    rows = _candidates(session, match, keys_for(against, match), against)
+    if not rows:
+        return []
+    others = [as_match_record(r, v, code, as_type=against) for r, v, code in rows]
+    by_id = {r.id: r for r, _, _ in rows}
+    scored = dedupe.score_candidates(match, others, model(against))
+    return [Scored(by_id[c.right_id], c) for c in scored]
+
+
+def on_declared(
+    session: Session, actor: Actor | None, record: Record, version: RecordVersion
+) -> None:
+    """Store keys, link a completed notification or a death's birth, flag likely duplicates."""
+    area_code = session.scalar(select(Area.code).where(Area.id == record.area_id)) or ""
+    event_type = EventType(record.event_type)
+    store_keys(session, record, version, area_code)
+    if record.status == Status.NOTIFIED:
+        return
+    open_before = {
+        c.existing_id
+        for c in session.scalars(
+            select(DuplicateCandidate).where(DuplicateCandidate.record_id == record.id)
+        )
+    }
+    for hit in score(session, record, version, area_code, event_type):
+        if hit.candidate.probability < REVIEW_THRESHOLD:
+            break
+        other = hit.record
+        if other.status == Status.NOTIFIED and record.notification_id is None:
+            _complete_notification(session, actor, record, other)
+            continue
+        if other.id in open_before or _already_paired(session, record.id, other.id):
+            continue
+        session.add(
+            DuplicateCandidate(
+                record_id=record.id,
+                existing_id=other.id,
+                probability=hit.candidate.probability,
+                match_weight=hit.candidate.match_weight,
+                explanation=hit.candidate.explain(),
+                status="open",
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            "duplicate_suspected",
+            record_id=record.id,
+            details={"existing": other.id, "probability": round(hit.candidate.probability, 4)},
+        )
+    if event_type is EventType.DEATH and record.birth_record_id is None:
+        births = score(session, record, version, area_code, EventType.BIRTH)
+        if births and births[0].candidate.probability >= LINK_THRESHOLD:
+            record.birth_record_id = births[0].record.id
+            audit.record(
+                session,
+                actor,
+                "linked_birth",
+                record_id=record.id,
+                details={"birth": births[0].record.id},
+            )
+    session.flush()
+
+
+def _already_paired(session: Session, a: str, b: str) -> bool:
+    stmt = select(func.count()).where(
+        ((DuplicateCandidate.record_id == a) & (DuplicateCandidate.existing_id == b))
+        | ((DuplicateCandidate.record_id == b) & (DuplicateCandidate.existing_id == a))
+    )
+    return bool(session.scalar(stmt))
+
+
+def _complete_notification(
+    session: Session, actor: Actor | None, declaration: Record, notification: Record
+) -> None:
+    declaration.notification_id = notification.id
+    notification.status = Status.REJECTED
+    notification.rejection_reason = f"Completed by declaration {declaration.id}"
+    notification.duplicate_of_id = declaration.id
+    notification.updated_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "notification_completed",
+        record_id=notification.id,
+        details={"declaration": declaration.id},
+    )
+
+
+def before_register(session: Session, actor: Actor, record: Record, version: RecordVersion) -> None:
+    """A record with an undecided suspected duplicate cannot be registered."""
+    stmt = select(func.count()).where(
+        DuplicateCandidate.record_id == record.id, DuplicateCandidate.status == "open"
+    )
+    if session.scalar(stmt):
+        raise Conflict("A suspected duplicate of this record awaits a registrar's decision.")
+
+
+# -- the registrar's side -------------------------------------------------------------------------
+
+
+def _summary(record: Record, version: RecordVersion) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "event_type": record.event_type,
+        "status": record.status,
+        "registration_number": record.registration_number,
+        "area_code": record.area.code,
+        "event_date": version.event_date,
+        "given_names": version.given_names,
+        "family_name": version.family_name,
+        "sex": version.sex,
+        "date_of_birth": version.date_of_birth,
+        "mother": _join(version.mother_given_names, version.mother_family_name),
+    }
+
+
+def _current(session: Session, record: Record) -> RecordVersion:
+    stmt = select(RecordVersion).where(
+        RecordVersion.record_id == record.id, RecordVersion.version == record.version
+    )
+    return session.scalars(stmt).one()
+
+
+def as_document(session: Session, candidate: DuplicateCandidate) -> dict[str, Any]:
+    return {
+        "id": candidate.id,
+        "status": candidate.status,
+        "probability": candidate.probability,
+        "match_weight": candidate.match_weight,
+        "explanation": candidate.explanation,
+        "created_at": candidate.created_at,
+        "decided_at": candidate.decided_at,
+        "note": candidate.note,
+        "record": _summary(candidate.record, _current(session, candidate.record)),
+        "existing": _summary(candidate.existing, _current(session, candidate.existing)),
+    }
+
+
+def listing(
+    session: Session, actor: Actor, status: str | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """Suspected duplicates whose newer record lies in the actor's area."""
+    require_role(actor, [Role.REGISTRAR])
+    newer = aliased(Record)
+    stmt = select(DuplicateCandidate).join(newer, newer.id == DuplicateCandidate.record_id)
+    stmt = scoped(stmt, actor, newer)
+    if status:
+        stmt = stmt.where(DuplicateCandidate.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(DuplicateCandidate.created_at.desc(), DuplicateCandidate.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return {
+        "items": [as_document(session, c) for c in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
+
+
+def for_record(session: Session, record_id: str) -> list[DuplicateCandidate]:
+    stmt = select(DuplicateCandidate).where(DuplicateCandidate.record_id == record_id)
+    return list(session.scalars(stmt.order_by(DuplicateCandidate.probability.desc())))
+
+
+def get(session: Session, actor: Actor, candidate_id: str) -> DuplicateCandidate:
+    require_role(actor, [Role.REGISTRAR])
+    candidate = session.get(DuplicateCandidate, candidate_id)
+    if candidate is None:
+        raise NotFound("No such suspected duplicate.")
+    ensure_covers(actor, candidate.record.area_path)
+    return candidate
+
+
+def decide(
+    session: Session, actor: Actor, candidate_id: str, decision: str, note: str | None
+) -> DuplicateCandidate:
+    """Record a registrar's decision; "duplicate" rejects the newer declaration and links it."""
+    if decision not in DECISIONS:
+        raise ValidationFailed(errors={"decision": [f"Must be one of {', '.join(DECISIONS)}."]})
+    candidate = get(session, actor, candidate_id)
+    if candidate.status != "open":
+        raise Conflict(f"This suspected duplicate was already decided ({candidate.status}).")
+    newer = candidate.record
+    if newer.status == Status.REGISTERED and decision == "duplicate":
+        raise PermissionDenied("A registered record is never rejected; correct it instead.")
+    candidate.status = decision
+    candidate.decided_by_id = actor.user_id
+    candidate.decided_at = utcnow()
+    candidate.note = note
+    if decision == "duplicate":
+        newer.status = Status.REJECTED
+        existing = candidate.existing
+        newer.rejection_reason = f"Duplicate of {existing.registration_number or existing.id}" + (
+            f": {note}" if note else ""
+        )
+        newer.duplicate_of_id = existing.id
+        newer.updated_at = utcnow()
+        for other in for_record(session, newer.id):
+            if other.status == "open":
+                other.status = "closed"
+    audit.record(
+        session,
+        actor,
+        f"duplicate_decision:{decision}",
+        record_id=newer.id,
+        reason=note,
+        details={"candidate": candidate.id, "existing": candidate.existing_id},
+    )
+    session.flush()
+    return candidate
+
+
+def rescan(session: Session, records: Iterable[Record], progress: Any = None) -> int:
+    """Re-key and re-score records in batch (``crvs dedupe scan``); returns new candidates."""
+    before = session.scalar(select(func.count()).select_from(DuplicateCandidate)) or 0
+    for record in records:
+        version = _current(session, record)
+        if record.status in (Status.DECLARED, Status.REGISTERED, Status.NOTIFIED):
+            on_declared(session, None, record, version)
+        if progress is not None:
+            progress(1)
+    session.flush()
+    after = session.scalar(select(func.count()).select_from(DuplicateCandidate)) or 0
+    return after - before
