@@ -52,7 +52,16 @@ def engine_for(font_dirs: tuple[str, ...]) -> TextEngine:
 
 
 def facts_of(record: Record, issue: Issue) -> CertificateFacts:
-    """Return the facts of a certificate that go into its signed QR payload."""
+    """Return the facts of a certificate that go into its signed QR payload.
+
+    Args:
+        record: The registered birth or death.
+        issue: The issuance (serial, date, copy number).
+
+    Returns:
+        Kind, registration number, serial, name, event date, issue date, the parents' names
+        (birth) or date of birth (death), and the copy number.
+    """
     if isinstance(record, BirthRecord):
         return CertificateFacts(
             kind="birth",

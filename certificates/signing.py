@@ -146,7 +146,17 @@ class Signer:
         )
 
     def sign(self, facts: CertificateFacts) -> str:
-        """Return the QR payload text (``CRVS1:`` + base45) carrying ``facts``, signed."""
+        """Sign certificate facts into a QR payload.
+
+        Args:
+            facts: The facts to carry, e.g. from :func:`certificates.facts_of`.
+
+        Returns:
+            ``CRVS1:`` followed by base45 of the zlib-compressed COSE_Sign1 structure.
+
+        Raises:
+            ValueError: If ``facts.kind`` is not ``"birth"`` or ``"death"``.
+        """
         claims = cbor2.dumps(_claims_of(facts))
         to_sign = cbor2.dumps(["Signature1", self._protected, b"", claims])
         signature = self._key.sign(to_sign)
