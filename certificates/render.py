@@ -35,7 +35,7 @@ _ROSETTE_INK = (0.70, 0.80, 0.88)
 _FRAME_INK = (0.20, 0.36, 0.32)
 _WATERMARK_INK = (0.80, 0.10, 0.10)
 _MARGIN = 48.0
-_ROW = 40.0
+_ROW = 46.0
 _QR_SIZE = 112.0
 _SEAL_SIZE = 100.0
 _MAX_SEAL_PIXELS = 4000
@@ -369,10 +369,10 @@ class PageRenderer:
             c.roundRect(x, top - _ROW + 4, width, _ROW - 4, 3, stroke=1, fill=0)
             self._color(_LABEL_INK)
             text, other = self._label_pair(cell.key)
-            label(c, text, x + 6, top - 13, 7.5, max_width=width / 2 - 8)
+            label(c, text, x + 6, top - 14, 7.5, max_width=width / 2 - 8)
             if other is not None:
                 label(
-                    c, other, x + width - 6, top - 13, 7.5, align="right", max_width=width / 2 - 8
+                    c, other, x + width - 6, top - 14, 7.5, align="right", max_width=width / 2 - 8
                 )
         # Footer: seal place, signature line, QR caption.
         self._color(_LABEL_INK)
@@ -450,7 +450,7 @@ class PageRenderer:
                 c,
                 cell.value,
                 x + 8,
-                top - 30,
+                top - 34,
                 size,
                 bold=cell.key.endswith("_name"),
                 align="start",
