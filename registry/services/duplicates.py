@@ -32,18 +32,32 @@ MAX_CANDIDATES = 200
 DECISIONS = ("duplicate", "not_duplicate")
 
 #: Matching settings for the register (data, not code: see dedupe.settings for the schema).
+#: Weights are log2 Bayes factors per comparison level, set for a civil register where many
+#: children share a birth date and a district: agreement on a name counts more than on a date.
+NAME_WEIGHTS = {"exact": 8.0, "close": 5.0, "phonetic": 4.0, "far": 0.0, "else": -8.0}
+FAMILY_WEIGHTS = {"exact": 6.0, "close": 4.0, "phonetic": 3.0, "far": 0.0, "else": -6.0}
+# A different mother is the strongest evidence against: she is named at every registration.
+MOTHER_WEIGHTS = {"exact": 6.0, "close": 4.0, "phonetic": 3.0, "far": -2.0, "else": -12.0}
+DATE_WEIGHTS = {"exact": 7.0, "transposed": 4.0, "close": 2.0, "year": -2.0, "else": -8.0}
 PERSON_FIELDS: list[dict[str, Any]] = [
-    {"column": "given_names", "kind": "name", "role": "given_name"},
-    {"column": "family_name", "kind": "name", "role": "family_name"},
-    {"column": "date_of_birth", "kind": "date", "format": "%Y-%m-%d", "role": "date_of_birth"},
-    {"column": "sex", "kind": "exact"},
+    {"column": "given_names", "kind": "name", "role": "given_name", "weights": NAME_WEIGHTS},
+    {"column": "family_name", "kind": "name", "role": "family_name", "weights": FAMILY_WEIGHTS},
+    {
+        "column": "date_of_birth",
+        "kind": "date",
+        "format": "%Y-%m-%d",
+        "role": "date_of_birth",
+        "weights": DATE_WEIGHTS,
+    },
+    {"column": "sex", "kind": "exact", "weights": {"exact": 1.0, "else": -6.0}},
 ]
+AREA_FIELD = {"column": "area", "kind": "exact", "weights": {"exact": 1.0, "else": -1.0}}
 SETTINGS: dict[EventType, dict[str, Any]] = {
     EventType.BIRTH: {
         "fields": [
             *PERSON_FIELDS,
-            {"column": "mother", "kind": "name", "role": "mother"},
-            {"column": "area", "kind": "exact"},
+            {"column": "mother", "kind": "name", "role": "mother", "weights": MOTHER_WEIGHTS},
+            AREA_FIELD,
         ],
         "blocking": [
             {"keys": ["phonetic:family_name", "year:date_of_birth"]},
@@ -55,8 +69,13 @@ SETTINGS: dict[EventType, dict[str, Any]] = {
     EventType.DEATH: {
         "fields": [
             *PERSON_FIELDS,
-            {"column": "date_of_death", "kind": "date", "format": "%Y-%m-%d"},
-            {"column": "area", "kind": "exact"},
+            {
+                "column": "date_of_death",
+                "kind": "date",
+                "format": "%Y-%m-%d",
+                "weights": DATE_WEIGHTS,
+            },
+            AREA_FIELD,
         ],
         "blocking": [
             {"keys": ["phonetic:family_name", "year:date_of_death"]},
