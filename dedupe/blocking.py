@@ -1,10 +1,17 @@
 """Blocking: which pairs are worth comparing.
 
 Each rule turns a record into one key (or none when a part is missing); records sharing a key
-form a block and every pair inside a block is a candidate. The default rules (see
-:class:`~dedupe.settings.Settings`) combine phonetic name keys with birth-date keys that ignore
-the order of day and month, so a late registration with a misspelt name *or* a swapped day and
-month still meets its original. Blocks larger than ``max_block_size`` are skipped.
+form a block. Every pair inside a block of up to ``max_block_size`` records is a candidate. A
+larger block (a common name in a common year, say) is not compared all against all, which
+would grow with the square of the data: its records are sorted on the fields the rule does not
+use and each meets only the ``block_window - 1`` records on either side (the *sorted
+neighbourhood* method; the other rules act as further passes in other orders). The work per
+record is then bounded whatever the size of the data.
+
+Keys are built column-wise: each key part is computed once per distinct value, not per record.
+The default rules (see :class:`~dedupe.settings.Settings`) combine phonetic name keys with
+birth-date keys that ignore the order of day and month, so a late registration with a misspelt
+name *or* a swapped day and month still meets its original.
 """
 
 from __future__ import annotations
@@ -13,36 +20,99 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedupe.records import IntArray, Record, Table
+from dedupe.records import IntArray, Record, Table, distinct
 from dedupe.settings import Settings
 
 __all__ = ["blocking_keys", "candidate_pairs", "rule_keys", "rule_pairs", "sample_pairs"]
 
+PairArrays = tuple[IntArray, IntArray]
 
-def _string_part(table: Table, transform: str, argument: int, column: str) -> list[str]:
-    """Return, per vocabulary code, the key part of a text field ("" when unusable)."""
-    usable = table.usable
+
+def _string_part(
+    table: Table, transform: str, argument: int, column: str
+) -> tuple[IntArray, list[str]]:
+    """Return per row a local code of the key part, and the part string of each local code.
+
+    The part string is ``""`` when the value is unusable (missing or a placeholder name).
+    """
+    used, inverse = np.unique(table.codes[column], return_inverse=True)
+    usable = table.usable[used].tolist()
+    codes = used.tolist()
     if transform == "phonetic":
-        source = table.skeletons
+        skeletons = table.skeletons
+        source = [skeletons[c] for c in codes]
     elif transform == "exact":
-        source = list(table.sorted_tokens)
+        tokens = table.sorted_tokens
+        source = [tokens[c] for c in codes]
     else:
         strings = table.vocab.strings
-        length = 1 if transform == "initial" else argument or len(max(strings, key=len))
-        source = [s.replace(" ", "")[:length] for s in strings]
-    return [s if ok else "" for s, ok in zip(source, usable, strict=True)]
+        words = [strings[c].replace(" ", "") for c in codes]
+        length = 1 if transform == "initial" else argument
+        source = [w[:length] for w in words]
+    parts = [s if ok else "" for s, ok in zip(source, usable, strict=True)]
+    return inverse.reshape(-1).astype(np.int64), parts
 
 
-def _date_part(table: Table, transform: str, column: str) -> IntArray:
+def _date_part(table: Table, transform: str, column: str) -> tuple[IntArray, list[str]]:
+    """Return per row a local code of a date key part, and the part string of each code."""
     cols = table.dates[column]
     if transform == "year":
-        return cols.year.copy()
-    complete = (cols.year > 0) & (cols.month > 0) & (cols.day > 0)
-    if transform == "dmy":
-        low = np.minimum(cols.month, cols.day)
-        high = np.maximum(cols.month, cols.day)
-        return np.where(complete, cols.year * 10000 + low * 100 + high, 0)
-    return np.where(complete, cols.year * 10000 + cols.month * 100 + cols.day, 0)
+        values = cols.year
+    else:
+        complete = (cols.year > 0) & (cols.month > 0) & (cols.day > 0)
+        if transform == "dmy":
+            low = np.minimum(cols.month, cols.day)
+            high = np.maximum(cols.month, cols.day)
+            values = np.where(complete, cols.year * 10000 + low * 100 + high, 0)
+        else:
+            values = np.where(complete, cols.year * 10000 + cols.month * 100 + cols.day, 0)
+    used, inverse = np.unique(values, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), [str(v) if v else "" for v in used.tolist()]
+
+
+def _compress(values: IntArray) -> tuple[IntArray, IntArray]:
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, inverse.reshape(-1).astype(np.int64)
+
+
+def _rule_parts(table: Table, rule_index: int) -> tuple[IntArray, IntArray, list[str]]:
+    """Return the key code per row (-1 when none), the part ids per key and the part strings.
+
+    Part ids index the sorted distinct part strings of the rule (id ``k`` is ``names[k - 1]``),
+    so that sorting ids sorts the strings, as ``unordered`` rules need.
+    """
+    rule = table.settings.blocking[rule_index]
+    kinds = {spec.column: spec.kind for spec in table.settings.fields}
+    n = len(table)
+    local: list[tuple[IntArray, list[str]]] = []
+    for transform, argument, column in rule.parts():
+        if kinds[column] == "date":
+            if transform in ("year", "dmy", "date"):
+                local.append(_date_part(table, transform, column))
+            else:
+                local.append((np.zeros(n, dtype=np.int64), [""]))
+        else:
+            local.append(_string_part(table, transform, argument, column))
+    names = sorted({s for _, strings in local for s in strings if s})
+    ids = {s: k + 1 for k, s in enumerate(names)}
+    columns = [
+        np.array([ids.get(s, 0) for s in strings], dtype=np.int64)[codes]
+        for codes, strings in local
+    ]
+    stacked = np.stack(columns, axis=1) if columns else np.zeros((n, 0), dtype=np.int64)
+    valid = (stacked > 0).all(axis=1) & (stacked.shape[1] > 0)
+    if rule.unordered:
+        stacked = np.sort(stacked, axis=1)
+    rows = stacked[valid]
+    combined = np.zeros(len(rows), dtype=np.int64)
+    radix = len(names) + 1
+    for col in range(rows.shape[1]):
+        # Mixed-radix code of the parts seen so far, renumbered densely to stay in int64.
+        _, combined = _compress(combined * radix + rows[:, col])
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    codes = np.full(n, -1, dtype=np.int64)
+    codes[valid] = inverse.reshape(-1)
+    return codes, rows[first], names
 
 
 def rule_keys(table: Table, rule_index: int) -> tuple[IntArray, list[str]]:
@@ -55,27 +125,8 @@ def rule_keys(table: Table, rule_index: int) -> tuple[IntArray, list[str]]:
     Returns:
         ``(codes, strings)``: ``codes[row]`` indexes ``strings`` or is -1.
     """
-    rule = table.settings.blocking[rule_index]
-    kinds = {spec.column: spec.kind for spec in table.settings.fields}
-    columns: list[list[str]] = []
-    n = len(table)
-    for transform, argument, column in rule.parts():
-        if kinds[column] == "date":
-            if transform in ("year", "dmy", "date"):
-                values = _date_part(table, transform, column)
-                columns.append([str(v) if v else "" for v in values.tolist()])
-            else:
-                columns.append([""] * n)
-        else:
-            by_code = _string_part(table, transform, argument, column)
-            columns.append([by_code[c] for c in table.codes[column].tolist()])
-    codes = np.full(n, -1, dtype=np.int64)
-    seen: dict[str, int] = {}
-    for row, parts in enumerate(zip(*columns, strict=True)):
-        if all(parts):
-            key = "|".join(sorted(parts) if rule.unordered else parts)
-            codes[row] = seen.setdefault(key, len(seen))
-    strings = [f"{rule_index}:{key}" for key in seen]
+    codes, parts, names = _rule_parts(table, rule_index)
+    strings = [f"{rule_index}:" + "|".join(names[k - 1] for k in row) for row in parts.tolist()]
     return codes, strings
 
 
@@ -101,28 +152,76 @@ def blocking_keys(record: Record, settings: Settings) -> list[str]:
     return keys
 
 
-def _pairs_in_blocks(codes: IntArray, max_block: int) -> tuple[IntArray, IntArray]:
+#: Fields of high cardinality sort first: an exact field (sex, district) orders little.
+_SORT_PRIORITY = {"name": 0, "id": 1, "date": 2, "text": 3, "exact": 4}
+
+
+def _sort_columns(table: Table, rule_index: int) -> list[IntArray]:
+    """Per field the rule does not use, an integer per row that sorts like its value.
+
+    Names, ids and dates come before free text and exact fields, each in settings order.
+    """
+    used = {column for _, _, column in table.settings.blocking[rule_index].parts()}
+    specs = [spec for spec in table.settings.fields if spec.column not in used]
+    out = []
+    for spec in sorted(specs, key=lambda spec: _SORT_PRIORITY[spec.kind]):
+        if spec.kind == "date":
+            cols = table.dates[spec.column]
+            out.append(cols.year * 10000 + cols.month * 100 + cols.day)
+        else:
+            out.append(table.string_ranks[table.codes[spec.column]])
+    return out
+
+
+def _all_pairs(order: IntArray, starts: IntArray, sizes: IntArray) -> list[PairArrays]:
+    out: list[PairArrays] = []
+    for size in distinct(sizes).tolist():
+        first = starts[sizes == size]
+        ti, tj = np.triu_indices(size, 1)
+        out.append(
+            (
+                order[(first[:, None] + ti[None, :]).ravel()],
+                order[(first[:, None] + tj[None, :]).ravel()],
+            )
+        )
+    return out
+
+
+def _neighbour_pairs(
+    rows: IntArray, block: IntArray, sort_columns: list[IntArray], window: int
+) -> list[PairArrays]:
+    """Sorted-neighbourhood pairs of the given rows, within their blocks."""
+    # np.lexsort sorts on its last key first: the block, then the first sort column.
+    index = np.lexsort([*(c[rows] for c in reversed(sort_columns)), block])
+    order, sorted_block = rows[index], block[index]
+    out: list[PairArrays] = []
+    for step in range(1, window):
+        same = sorted_block[step:] == sorted_block[:-step]
+        out.append((order[:-step][same], order[step:][same]))
+    return out
+
+
+def _pairs_in_blocks(
+    codes: IntArray, max_block: int, window: int, sort_columns: list[IntArray]
+) -> tuple[IntArray, IntArray]:
     rows = np.flatnonzero(codes >= 0)
+    empty = np.empty(0, dtype=np.int64)
     if len(rows) < 2:
-        empty = np.empty(0, dtype=np.int64)
         return empty, empty
     order = rows[np.argsort(codes[rows], kind="stable")]
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
-    left: list[IntArray] = []
-    right: list[IntArray] = []
-    for size in np.unique(sizes):
-        if size < 2 or size > max_block:
-            continue
-        first = starts[sizes == size]
-        ti, tj = np.triu_indices(int(size), 1)
-        left.append(order[(first[:, None] + ti[None, :]).ravel()])
-        right.append(order[(first[:, None] + tj[None, :]).ravel()])
-    if not left:
-        empty = np.empty(0, dtype=np.int64)
+    small = (sizes >= 2) & (sizes <= max_block)
+    found = _all_pairs(order, starts[small], sizes[small])
+    large = sizes > max_block
+    if large.any():
+        member = np.repeat(large, sizes)
+        big_rows = order[member]
+        found += _neighbour_pairs(big_rows, sorted_codes[member], sort_columns, window)
+    if not found:
         return empty, empty
-    return np.concatenate(left), np.concatenate(right)
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
 def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntArray:
@@ -136,13 +235,16 @@ def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntAr
     cached = table.pair_cache.get((rule_index, split))
     if cached is not None:
         return cached
-    codes, _ = rule_keys(table, rule_index)
-    ia, ib = _pairs_in_blocks(codes, table.settings.max_block_size)
+    settings = table.settings
+    codes, _, _ = _rule_parts(table, rule_index)
+    ia, ib = _pairs_in_blocks(
+        codes, settings.max_block_size, settings.block_window, _sort_columns(table, rule_index)
+    )
     low, high = np.minimum(ia, ib), np.maximum(ia, ib)
     if split is not None:
         keep = (low < split) & (high >= split)
         low, high = low[keep], high[keep]
-    keys = np.asarray(low * len(table) + high, dtype=np.int64)
+    keys = distinct(np.asarray(low * len(table) + high, dtype=np.int64))
     table.pair_cache[(rule_index, split)] = keys
     return keys
 
@@ -163,7 +265,7 @@ def candidate_pairs(table: Table, split: int | None = None) -> tuple[IntArray, I
     if not found:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    keys = np.unique(np.concatenate(found))
+    keys = distinct(np.concatenate(found))
     return keys // n, keys % n
 
 

@@ -23,6 +23,12 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 #: Levels of a ``mother`` field that count as agreement.
 _AGREE = 2
+#: Below this many pairs rapidfuzz runs in the calling thread (starting threads costs more).
+_PARALLEL_PAIRS = 20_000
+
+
+def _workers(pairs: int) -> int:
+    return -1 if pairs >= _PARALLEL_PAIRS else 1
 
 
 @dataclass(frozen=True)
@@ -52,24 +58,55 @@ def _distinct(ca: IntArray, cb: IntArray, size: int) -> tuple[IntArray, IntArray
     return distinct // size, distinct % size, inverse.reshape(-1)
 
 
-def _jaro_winkler(table: Table, ua: IntArray, ub: IntArray, tokens: bool) -> FloatArray:
+def _jaro_winkler(
+    table: Table, ua: IntArray, ub: IntArray, tokens: bool, cutoff: float = 0.0
+) -> FloatArray:
+    """Jaro-Winkler similarity of code pairs; with ``tokens`` also of their sorted words.
+
+    Similarities below ``cutoff`` may be returned as 0 (rapidfuzz stops early on them).
+    """
     strings = table.strings
     sim = process.cpdist(
-        strings[ua], strings[ub], scorer=JaroWinkler.normalized_similarity, workers=-1
+        strings[ua],
+        strings[ub],
+        scorer=JaroWinkler.normalized_similarity,
+        score_cutoff=cutoff,
+        workers=_workers(len(ua)),
     ).astype(np.float64)
     if tokens:
-        ordered = table.sorted_tokens
-        other = process.cpdist(
-            ordered[ua], ordered[ub], scorer=JaroWinkler.normalized_similarity, workers=-1
-        )
-        sim = np.maximum(sim, other)
+        # Sorting the words changes only names of two words or more.
+        multi = table.multiword
+        several = multi[ua] | multi[ub]
+        if several.any():
+            ordered = table.sorted_tokens
+            other = process.cpdist(
+                ordered[ua[several]],
+                ordered[ub[several]],
+                scorer=JaroWinkler.normalized_similarity,
+                score_cutoff=cutoff,
+                workers=_workers(len(ua)),
+            )
+            sim[several] = np.maximum(sim[several], other)
     return np.asarray(sim, dtype=np.float64)
 
 
+def _osa(table: Table, ua: IntArray, ub: IntArray) -> tuple[IntArray, FloatArray]:
+    """Optimal string alignment distance and its 0-1 similarity, of code pairs."""
+    strings = table.strings
+    dist = process.cpdist(strings[ua], strings[ub], scorer=OSA.distance, workers=_workers(len(ua)))
+    dist = np.asarray(dist, dtype=np.int64)
+    longest = np.maximum(np.maximum(table.lengths[ua], table.lengths[ub]), 1)
+    return dist, np.asarray(1.0 - dist / longest, dtype=np.float64)
+
+
 def _string_levels(
-    table: Table, spec: FieldSpec, ca: IntArray, cb: IntArray
+    table: Table, spec: FieldSpec, ca: IntArray, cb: IntArray, cutoff: float = 0.0
 ) -> tuple[IntArray, FloatArray]:
-    """Return the level index and similarity of each pair of codes (missing = n levels)."""
+    """Return the level index and similarity of each pair of codes (missing = n levels).
+
+    Similarities below ``cutoff`` may come back as 0 (and their levels as ``far`` or ``else``
+    accordingly): pass it only when lower similarities do not matter.
+    """
     n_levels = len(spec.levels)
     usable = table.usable
     present = usable[ca] & usable[cb]
@@ -83,15 +120,11 @@ def _string_levels(
         level = np.where(same, 0, 1)
         sim = same.astype(np.float64)
     elif spec.kind == "id":
-        strings = table.strings
-        dist = process.cpdist(strings[ua], strings[ub], scorer=OSA.distance, workers=-1)
-        sim = process.cpdist(
-            strings[ua], strings[ub], scorer=OSA.normalized_similarity, workers=-1
-        ).astype(np.float64)
+        dist, sim = _osa(table, ua, ub)
         level = np.select([dist == 0, dist == 1, dist == 2], [0, 1, 2], 3)
     else:
         close, far = spec.thresholds[0], spec.thresholds[-1]
-        sim = _jaro_winkler(table, ua, ub, tokens=spec.kind == "name")
+        sim = _jaro_winkler(table, ua, ub, tokens=spec.kind == "name", cutoff=cutoff)
         sim[same] = 1.0
         if spec.kind == "name":
             skel = table.skeleton_codes
@@ -127,9 +160,7 @@ def _date_levels(
     both = complete & (da_codes != 0) & (db_codes != 0)
     if both.any():
         ua, ub, inverse = _distinct(da_codes[both], db_codes[both], len(table.vocab.strings))
-        strings = table.strings
-        dist = process.cpdist(strings[ua], strings[ub], scorer=OSA.distance, workers=-1)
-        dsim = process.cpdist(strings[ua], strings[ub], scorer=OSA.normalized_similarity)
+        dist, dsim = _osa(table, ua, ub)
         typo[both] = (dist <= 1)[inverse]
         digit_sim[both] = dsim[inverse]
     close = complete & (window | typo)
@@ -174,11 +205,15 @@ def compare(table: Table, ia: IntArray, ib: IntArray) -> Comparison:
     if given and family and given.kind == family.kind == "name":
         g, f = specs.index(given), specs.index(family)
         gc, fc = table.codes[given.column], table.codes[family.column]
-        cross_1 = _string_levels(table, given, gc[ia], fc[ib])
-        cross_2 = _string_levels(table, family, fc[ia], gc[ib])
+        # Only cross similarities of at least ``close`` can mark a swap, so lower ones are
+        # cut short (and the cross levels are used only for swapped pairs). The margin keeps
+        # rapidfuzz's rounding at the cutoff from dropping a similarity of exactly ``close``.
+        close = given.thresholds[0]
+        cutoff = max(close - 0.01, 0.0)
+        cross_1 = _string_levels(table, given, gc[ia], fc[ib], cutoff=cutoff)
+        cross_2 = _string_levels(table, family, fc[ia], gc[ib], cutoff=cutoff)
         direct = np.nan_to_num(sims[:, g]) + np.nan_to_num(sims[:, f])
         crossed = np.nan_to_num(cross_1[1]) + np.nan_to_num(cross_2[1])
-        close = given.thresholds[0]
         swapped = (
             (np.nan_to_num(cross_1[1]) >= close)
             & (np.nan_to_num(cross_2[1]) >= close)

@@ -19,9 +19,21 @@ import numpy.typing as npt
 from dedupe.normalise import name_skeleton, normalise_name, normalise_text, parse_date
 from dedupe.settings import FieldSpec, Settings
 
-__all__ = ["DateColumns", "Record", "Table"]
+__all__ = ["DateColumns", "Record", "Table", "distinct"]
 
 IntArray = npt.NDArray[np.int64]
+
+
+def distinct(values: IntArray) -> IntArray:
+    """Return the sorted distinct values of an integer array.
+
+    Same result as ``np.unique(values)``, whose hash-based path (numpy 2.3 and later) is many
+    times slower than a sort on the structured pair keys built here.
+    """
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
 @dataclass(frozen=True)
@@ -156,6 +168,23 @@ class Table:
     def strings(self) -> npt.NDArray[np.object_]:
         """The vocabulary as a numpy object array indexed by code."""
         return _object_array(self.vocab.strings)
+
+    @cached_property
+    def multiword(self) -> npt.NDArray[np.bool_]:
+        """Per vocabulary code, whether the string has more than one word."""
+        return np.array([" " in s for s in self.vocab.strings], dtype=np.bool_)
+
+    @cached_property
+    def lengths(self) -> IntArray:
+        """Per vocabulary code, the length of the string."""
+        return np.array([len(s) for s in self.vocab.strings], dtype=np.int64)
+
+    @cached_property
+    def string_ranks(self) -> IntArray:
+        """Per vocabulary code, the rank of its string in sorted order."""
+        ranks = np.empty(len(self.vocab.strings), dtype=np.int64)
+        ranks[np.argsort(self.strings, kind="stable")] = np.arange(len(ranks))
+        return ranks
 
     @cached_property
     def sorted_tokens(self) -> npt.NDArray[np.object_]:

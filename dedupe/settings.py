@@ -17,7 +17,8 @@ required)::
       "blocking": [{"keys": ["phonetic:family_name", "year:date_of_birth"]}],
       "threshold": 0.9,
       "prior": null,
-      "max_block_size": 2000,
+      "max_block_size": 50,
+      "block_window": 10,
       "twin_weight": -30,
       "sibling_weight": -30,
       "em": {"max_iterations": 40, "sample_pairs": 200000, "seed": 0}
@@ -229,7 +230,10 @@ class Settings:
         blocking: Blocking rules; derived from the field kinds and roles when not given.
         threshold: Default match probability at or above which a pair is reported.
         prior: Probability that a blocked candidate pair matches; learnt when ``None``.
-        max_block_size: Blocks larger than this are skipped (other rules still apply).
+        max_block_size: Blocks of up to this many records compare all their pairs; a larger
+            block is sorted on the other fields and each record meets only its neighbours.
+        block_window: Width of the sorted neighbourhood in a larger block: each record meets
+            the ``block_window - 1`` records on either side of it.
         twin_weight: Weight added for the same mother and birth date but clearly different
             given names.
         sibling_weight: Weight added for the same mother but birth dates far apart.
@@ -244,7 +248,8 @@ class Settings:
     blocking: tuple[BlockingRule, ...] = ()
     threshold: float = 0.9
     prior: float | None = None
-    max_block_size: int = 2000
+    max_block_size: int = 50
+    block_window: int = 10
     twin_weight: float = -30.0
     sibling_weight: float = -30.0
     date_window_days: int = 7
@@ -264,6 +269,8 @@ class Settings:
             raise SettingsError("'prior' must be strictly between 0 and 1")
         if self.max_block_size < 2:
             raise SettingsError("'max_block_size' must be at least 2")
+        if self.block_window < 2:
+            raise SettingsError("'block_window' must be at least 2")
         for role in ("given_name", "family_name", "date_of_birth"):
             if sum(spec.role == role for spec in self.fields) > 1:
                 raise SettingsError(f"only one field may have the role {role!r}")
@@ -316,8 +323,8 @@ class Settings:
             raise SettingsError("settings must be a JSON object")
         known = {
             "id_column", "fields", "blocking", "threshold", "prior", "max_block_size",
-            "twin_weight", "sibling_weight", "date_window_days", "placeholder_names",
-            "particles", "em",
+            "block_window", "twin_weight", "sibling_weight", "date_window_days",
+            "placeholder_names", "particles", "em",
         }  # fmt: skip
         unknown = set(data) - known
         if unknown:
@@ -339,7 +346,7 @@ class Settings:
             for key in ("threshold", "twin_weight", "sibling_weight"):
                 if key in data:
                     kwargs[key] = float(data[key])
-            for key in ("max_block_size", "date_window_days"):
+            for key in ("max_block_size", "block_window", "date_window_days"):
                 if key in data:
                     kwargs[key] = int(data[key])
             if data.get("prior") is not None:
@@ -382,6 +389,7 @@ class Settings:
             "threshold": self.threshold,
             "prior": self.prior,
             "max_block_size": self.max_block_size,
+            "block_window": self.block_window,
             "twin_weight": self.twin_weight,
             "sibling_weight": self.sibling_weight,
             "date_window_days": self.date_window_days,
