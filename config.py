@@ -50,6 +50,14 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 300
+    # Public statistics hide counts from 1 to this minus one (0 stays visible).
+    STATS_SUPPRESSION_THRESHOLD = 5
+
+    # Certificates: the private signing keys live in this directory, never in the database.
+    CERT_KEYS_DIR = str(INSTANCE_DIR / "keys")
+    CERT_LANGUAGES = "en,fr"  # the label pair printed side by side
+    CERT_PAPER = "A4"  # or "LETTER"
+    CERT_AUTHORITY = "Civil Registration Authority"
 
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
@@ -76,8 +84,16 @@ class Config:
             "ARGON2_MEMORY_COST",
             "LOGIN_MAX_FAILURES",
             "LOGIN_WINDOW_SECONDS",
+            "STATS_SUPPRESSION_THRESHOLD",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
+        for name in ("CERT_KEYS_DIR", "CERT_LANGUAGES", "CERT_PAPER", "CERT_AUTHORITY"):
+            if os.environ.get(name):
+                setattr(self, name, os.environ[name])
+        if self.CERT_PAPER.upper() not in ("A4", "LETTER"):
+            raise ConfigError("CERT_PAPER must be A4 or LETTER")
+        if len(self.CERT_LANGUAGES.split(",")) != 2:
+            raise ConfigError("CERT_LANGUAGES must name two languages, like en,fr")
         fmt = os.environ.get("REGISTRATION_NUMBER_FORMAT")
         if fmt:
             self.REGISTRATION_NUMBER_FORMAT = fmt

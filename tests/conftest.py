@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from config import TestingConfig
 from registry import create_app
 from registry.db import make_engine, make_sessionmaker
 from registry.extensions import database
+from registry.services import certificates as certificate_service
 from tests import factories
 
 POSTGRES_URL = os.environ.get("CRVS_TEST_POSTGRES_URL")
@@ -147,3 +149,15 @@ def db_url(backend: str, fresh_databases: FreshDatabases, monkeypatch: pytest.Mo
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CRVS_ENV", "testing")
     return url
+
+
+@pytest.fixture
+def signing(app: Flask, session: Session, tmp_path: Path) -> Path:
+    """A certificate signing key in a temporary keys directory, used by the app."""
+    keys = tmp_path / "keys"
+    app.extensions["crvs.settings"] = replace(
+        app.extensions["crvs.settings"], cert_keys_dir=str(keys)
+    )
+    certificate_service.generate_key(session, replace(factories.SETTINGS, cert_keys_dir=str(keys)))
+    session.commit()
+    return keys

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint as Blueprint_
 from marshmallow import RAISE
 from swagger_ui_bundle import swagger_ui_path
 
-from registry.api import admin, auth, duplicates, records
+from registry.api import admin, auth, certificates, duplicates, records, stats
 from registry.api.common import current_actor
 from registry.api.errors import register_error_handlers
 
@@ -19,6 +19,7 @@ Blueprint_.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = RAISE
 
 PUBLIC_ENDPOINTS = {
     "auth.Token",
+    "certificates.Verify",
     "api-docs.openapi_json",
     "swagger.docs",
     "swagger.asset",
@@ -66,7 +67,16 @@ def register_api(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for blueprint in (auth.blp, records.births, records.deaths, duplicates.blp, admin.blp):
+    blueprints = (
+        auth.blp,
+        records.births,
+        records.deaths,
+        duplicates.blp,
+        certificates.blp,
+        stats.blp,
+        admin.blp,
+    )
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(swagger)
     app.before_request(_require_token)

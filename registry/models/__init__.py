@@ -2,6 +2,7 @@
 
 from registry.models.areas import Area, Denominator, Facility
 from registry.models.audit import AuditEvent, AuditHead
+from registry.models.certificates import CertificateCounter, IssuedCertificate, SigningKey
 from registry.models.duplicates import DedupeKey, DuplicateCandidate
 from registry.models.records import IdempotencyKey, Record, RecordVersion, RegistrationCounter
 from registry.models.users import ApiToken, LoginAttempt, User
@@ -11,14 +12,17 @@ __all__ = [
     "Area",
     "AuditEvent",
     "AuditHead",
+    "CertificateCounter",
     "DedupeKey",
     "Denominator",
     "DuplicateCandidate",
     "Facility",
     "IdempotencyKey",
+    "IssuedCertificate",
     "LoginAttempt",
     "Record",
     "RecordVersion",
     "RegistrationCounter",
+    "SigningKey",
     "User",
 ]

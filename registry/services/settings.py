@@ -19,6 +19,10 @@ class RegistrySettings:
     argon2_memory_cost: int = 65536
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    cert_keys_dir: str = "instance/keys"
+    cert_languages: tuple[str, str] = ("en", "fr")
+    cert_paper: str = "A4"
+    cert_authority: str = "Civil Registration Authority"
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -34,4 +38,13 @@ class RegistrySettings:
             argon2_memory_cost=config["ARGON2_MEMORY_COST"],
             login_max_failures=config["LOGIN_MAX_FAILURES"],
             login_window_seconds=config["LOGIN_WINDOW_SECONDS"],
+            cert_keys_dir=config["CERT_KEYS_DIR"],
+            cert_languages=_pair(config["CERT_LANGUAGES"]),
+            cert_paper=config["CERT_PAPER"].upper(),
+            cert_authority=config["CERT_AUTHORITY"],
         )
+
+
+def _pair(text: str) -> tuple[str, str]:
+    first, second = (part.strip() for part in text.split(","))
+    return first, second

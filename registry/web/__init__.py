@@ -11,7 +11,7 @@ with ``Cache-Control: no-store`` by ``registry.security``.
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFProtect
 
 from registry.web import i18n, pages, record_pages
 from registry.web.blueprint import bp

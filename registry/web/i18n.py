@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_babel  # type: ignore[import-untyped]
+import flask_babel
 from flask import Flask, request, session
 
 LANGUAGES = {"en": "English", "fr": "Français"}

@@ -1,0 +1,435 @@
+"""Certificates in the registry: signing keys, issuance ledger, revocation, verification.
+
+Private signing keys are files in ``CERT_KEYS_DIR`` (mode 0600), never rows; their public halves
+are stored so that verification, online and offline (``crvs keys export``), keeps working after a
+rotation. Every certificate is drawn from the latest version of a registered record, gets a
+gap-free serial with a check digit, and is written to the ledger with the SHA-256 of its PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import certificates as certs
+from registry.db import utcnow
+from registry.domain import EventType, Role, Status, today
+from registry.errors import Conflict, NotFound, RegistryError
+from registry.models import (
+    Area,
+    CertificateCounter,
+    Facility,
+    IssuedCertificate,
+    Record,
+    RecordVersion,
+    SigningKey,
+)
+from registry.services import audit, records
+from registry.services.dialect import insert_ignore
+from registry.services.scoping import Actor, ensure_covers, require_role, scoped
+from registry.services.settings import RegistrySettings
+
+ACTIVE = "active"
+
+
+class Unavailable(RegistryError):
+    status_code = 503
+    default_message = "Certificates cannot be printed on this server right now."
+
+
+# -- keys -----------------------------------------------------------------------------------------
+
+
+def generate_key(session: Session, settings: RegistrySettings) -> str:
+    """A new signing key becomes the active one; older public keys keep verifying."""
+    private_pem, public_pem, key_id = certs.generate_signing_key()
+    folder = Path(settings.cert_keys_dir)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_path = folder / f"{key_id}.key.pem"
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_pem)
+    (folder / f"{key_id}.pub.pem").write_bytes(public_pem)
+    (folder / ACTIVE).write_text(key_id + "\n", encoding="ascii")
+    for older in session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None))):
+        older.retired_at = utcnow()
+    session.add(SigningKey(key_id=key_id, public_pem=public_pem.decode("ascii")))
+    audit.record(session, None, "signing_key_generated", details={"key_id": key_id})
+    session.flush()
+    return key_id
+
+
+def signer(settings: RegistrySettings) -> certs.Signer:
+    """The active signing key, read from the keys directory."""
+    folder = Path(settings.cert_keys_dir)
+    try:
+        key_id = (folder / ACTIVE).read_text(encoding="ascii").strip()
+        return certs.Signer((folder / f"{key_id}.key.pem").read_bytes())
+    except OSError:
+        raise Unavailable(
+            "No certificate signing key on this server: run `crvs keys generate`."
+        ) from None
+
+
+def public_keys(session: Session) -> dict[str, bytes]:
+    return {k.key_id: k.public_pem.encode("ascii") for k in session.scalars(select(SigningKey))}
+
+
+def export_keys(session: Session, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key_id, pem in sorted(public_keys(session).items()):
+        path = folder / f"{key_id}.pub.pem"
+        path.write_bytes(pem)
+        written.append(path)
+    return written
+
+
+# -- issuing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Collector:
+    name: str
+    relationship: str
+    id_document: str | None = None
+
+
+def _next_serial(session: Session, year: int) -> str:
+    stmt = (
+        select(CertificateCounter)
+        .where(CertificateCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    counter = session.execute(stmt).scalar_one_or_none()
+    if counter is None:
+        session.execute(insert_ignore(session, CertificateCounter, {"year": year, "last_value": 0}))
+        counter = session.execute(stmt).scalar_one()
+    counter.last_value += 1
+    return certs.make_serial(counter.last_value, year=year)
+
+
+def _sex(value: str | None) -> certs.Sex:
+    return {"male": certs.Sex.MALE, "female": certs.Sex.FEMALE}.get(value or "", certs.Sex.UNKNOWN)
+
+
+def _name(person: dict[str, Any] | None) -> str:
+    person = person or {}
+    return " ".join(p for p in (person.get("given_names"), person.get("family_name")) if p)
+
+
+def _place(session: Session, version: RecordVersion) -> str:
+    if version.facility_id is not None:
+        facility = session.get(Facility, version.facility_id)
+        if facility is not None:
+            return facility.name
+    area = session.get(Area, version.occurrence_area_id)
+    return area.name if area is not None else ""
+
+
+def certificate_data(
+    session: Session, record: Record, version: RecordVersion
+) -> certs.BirthRecord | certs.DeathRecord:
+    """The printed facts, from the record's latest (corrected) version."""
+    assert record.registration_number is not None and record.registration_date is not None
+    facts = version.facts
+    if record.event_type == EventType.BIRTH:
+        father = _name(facts.get("father"))
+        return certs.BirthRecord(
+            registration_number=record.registration_number,
+            registration_date=record.registration_date,
+            child_name=_name(facts.get("child")) or "-",
+            sex=_sex(version.sex),
+            date_of_birth=version.event_date,
+            place_of_birth=_place(session, version),
+            mother_name=_name(facts.get("mother")) or "-",
+            father_name=father or None,
+        )
+    cause = facts.get("cause") or {}
+    lines = cause.get("part1") or []
+    return certs.DeathRecord(
+        registration_number=record.registration_number,
+        registration_date=record.registration_date,
+        deceased_name=_name(facts.get("deceased")) or "-",
+        sex=_sex(version.sex),
+        date_of_death=version.event_date,
+        place_of_death=_place(session, version),
+        date_of_birth=version.date_of_birth,
+        age_years=version.age_years,
+        cause_of_death=lines[-1]["text"] if lines else None,
+    )
+
+
+def _options(settings: RegistrySettings) -> certs.RenderOptions:
+    paper = certs.Paper.LETTER if settings.cert_paper == "LETTER" else certs.Paper.A4
+    return certs.RenderOptions(
+        languages=settings.cert_languages, paper=paper, authority=settings.cert_authority
+    )
+
+
+def _render(
+    data: certs.BirthRecord | certs.DeathRecord,
+    issue: certs.Issue,
+    key: certs.Signer,
+    settings: RegistrySettings,
+) -> bytes:
+    render = (
+        certs.render_birth_certificate
+        if isinstance(data, certs.BirthRecord)
+        else certs.render_death_certificate
+    )
+    try:
+        return render(data, issue, key, options=_options(settings))  # type: ignore[arg-type]
+    except certs.FontNotFound as exc:
+        raise Unavailable(f"A font is missing on this server: {exc}") from None
+    except certs.CertificateError as exc:
+        raise Conflict(f"This certificate cannot be printed: {exc}") from None
+
+
+def _issue_row(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    collector: Collector,
+    copy: bool,
+    key_id: str,
+    settings: RegistrySettings,
+) -> tuple[IssuedCertificate, certs.Issue]:
+    earlier = session.scalars(
+        select(IssuedCertificate).where(IssuedCertificate.record_id == record.id)
+    ).all()
+    copy_number = sum(1 for c in earlier if c.copy_number is not None) + 1 if copy else None
+    reprint = 0 if copy else sum(1 for c in earlier if c.copy_number is None)
+    on = today()
+    serial = _next_serial(session, on.year)
+    office = record.office.name if record.office else ""
+    issue = certs.Issue(
+        serial=serial,
+        office=office,
+        issue_date=on,
+        registrar_name=actor.full_name,
+        copy_number=copy_number,
+    )
+    row = IssuedCertificate(
+        serial=serial,
+        record_id=record.id,
+        record_version=record.version,
+        template=f"{record.event_type}:{'/'.join(settings.cert_languages)}",
+        copy_number=copy_number,
+        reprint=reprint,
+        issued_by_id=actor.user_id,
+        collector_name=collector.name,
+        collector_relationship=collector.relationship,
+        collector_id_document=collector.id_document,
+        key_id=key_id,
+        pdf_sha256="",
+    )
+    return row, issue
+
+
+def issue(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    event_type: EventType,
+    record_id: str,
+    collector: Collector,
+    *,
+    copy: bool = False,
+) -> tuple[bytes, IssuedCertificate]:
+    """Print a certificate of a registered record and write it to the ledger."""
+    require_role(actor, [Role.REGISTRAR])
+    record = session.get(Record, record_id)
+    if record is None or record.event_type != event_type:
+        raise NotFound(f"No {event_type.value} record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    if record.status != Status.REGISTERED:
+        raise Conflict("Only a registered record has a certificate.")
+    key = signer(settings)
+    _ensure_public_key(session, key)
+    version = records.current_version(session, record)
+    row, printed = _issue_row(session, actor, record, collector, copy, key.key_id, settings)
+    pdf = _render(certificate_data(session, record, version), printed, key, settings)
+    row.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "certificate_issued",
+        record_id=record.id,
+        details={
+            "serial": row.serial,
+            "copy_number": row.copy_number,
+            "reprint": row.reprint,
+            "collector": collector.relationship,
+        },
+    )
+    return pdf, row
+
+
+def _ensure_public_key(session: Session, key: certs.Signer) -> None:
+    if session.get(SigningKey, key.key_id) is None:
+        session.add(SigningKey(key_id=key.key_id, public_pem=key.public_pem.decode("ascii")))
+        session.flush()
+
+
+def revoke(session: Session, actor: Actor, serial: str, reason: str) -> IssuedCertificate:
+    require_role(actor, [Role.REGISTRAR])
+    row = session.get(IssuedCertificate, serial)
+    if row is None:
+        raise NotFound(f"No certificate {serial}.")
+    ensure_covers(actor, row.record.area_path)
+    if row.revoked_at is not None:
+        raise Conflict("This certificate is already revoked.")
+    row.revoked_at = utcnow()
+    row.revoked_by_id = actor.user_id
+    row.revocation_reason = reason
+    audit.record(
+        session, actor, "certificate_revoked", record_id=row.record_id, reason=reason,
+        details={"serial": serial},
+    )  # fmt: skip
+    session.flush()
+    return row
+
+
+def verify(session: Session, payload: str) -> dict[str, Any]:
+    """valid / invalid / revoked, with the facts printed on the certificate and nothing more."""
+    try:
+        facts = certs.verify_payload(payload.strip(), public_keys(session))
+    except certs.VerificationError as exc:
+        return {"status": "invalid", "reason": str(exc), "facts": None}
+    printed = {
+        "kind": facts.kind,
+        "registration_number": facts.registration_number,
+        "serial": facts.serial,
+        "name": facts.name,
+        "event_date": facts.event_date,
+        "issue_date": facts.issue_date,
+        "mother_name": facts.mother_name,
+        "father_name": facts.father_name,
+        "date_of_birth": facts.date_of_birth,
+        "copy_number": facts.copy_number,
+        "key_id": facts.key_id,
+    }
+    row = session.get(IssuedCertificate, facts.serial)
+    if row is None:
+        return {"status": "invalid", "reason": "Not in this registry's ledger.", "facts": printed}
+    if row.revoked_at is not None:
+        return {
+            "status": "revoked",
+            "reason": row.revocation_reason,
+            "revoked_at": row.revoked_at,
+            "facts": printed,
+        }
+    return {"status": "valid", "reason": None, "facts": printed}
+
+
+def ledger(session: Session, actor: Actor, record_id: str) -> list[IssuedCertificate]:
+    require_role(actor, [Role.REGISTRAR, Role.CLERK])
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"No record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    stmt = select(IssuedCertificate).where(IssuedCertificate.record_id == record_id)
+    return list(session.scalars(stmt.order_by(IssuedCertificate.issued_at)))
+
+
+# -- batches --------------------------------------------------------------------------------------
+
+
+def _registered_since(
+    session: Session, actor: Actor, area_path: str, since: date
+) -> Iterator[tuple[Record, RecordVersion]]:
+    stmt = scoped(select(Record, RecordVersion), actor).join(
+        RecordVersion,
+        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+    )
+    stmt = stmt.where(
+        Record.status == Status.REGISTERED,
+        Record.registration_date >= since,
+        Record.area_path.startswith(area_path, autoescape=True),
+    ).order_by(Record.registration_date, Record.registration_number)
+    yield from session.execute(stmt.execution_options(yield_per=500))
+
+
+def count_registered_since(session: Session, area_path: str, since: date) -> int:
+    stmt = select(func.count()).where(
+        Record.status == Status.REGISTERED,
+        Record.registration_date >= since,
+        Record.area_path.startswith(area_path, autoescape=True),
+    )
+    return session.scalar(stmt) or 0
+
+
+def print_batch(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    *,
+    area_path: str,
+    since: date,
+    out: BinaryIO,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Print the certificates of records registered since a date into one PDF, in chunks.
+
+    Each page is an issuance in the ledger (collector: the office, for later collection); the
+    PDF's own hash is not per certificate, so the ledger keeps the batch file's hash.
+    """
+    key = signer(settings)
+    _ensure_public_key(session, key)
+    collector = Collector("Held at the office for collection", "office")
+    rows: list[IssuedCertificate] = []
+
+    def items() -> Iterator[tuple[certs.BirthRecord | certs.DeathRecord, certs.Issue]]:
+        for record, version in _registered_since(session, actor, area_path, since):
+            row, printed = _issue_row(
+                session, actor, record, collector, False, key.key_id, settings
+            )
+            session.add(row)
+            session.flush()
+            rows.append(row)
+            yield certificate_data(session, record, version), printed
+
+    hasher = hashlib.sha256()
+    writer = _HashingWriter(out, hasher)
+    try:
+        pages = certs.render_batch(
+            items(), cast(BinaryIO, writer), key, options=_options(settings), progress=progress
+        )
+    except certs.FontNotFound as exc:
+        raise Unavailable(f"A font is missing on this server: {exc}") from None
+    digest = hasher.hexdigest()
+    for row in rows:
+        row.pdf_sha256 = digest
+    audit.record(
+        session, actor, "certificates_printed",
+        details={"pages": pages, "since": since.isoformat(), "sha256": digest},
+    )  # fmt: skip
+    session.flush()
+    return pages
+
+
+class _HashingWriter:
+    """A binary stream that hashes what passes through it."""
+
+    def __init__(self, out: BinaryIO, hasher: Any) -> None:
+        self.out = out
+        self.hasher = hasher
+
+    def write(self, data: bytes) -> int:
+        self.hasher.update(data)
+        return self.out.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)
