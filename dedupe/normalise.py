@@ -143,6 +143,10 @@ class ParsedDate:
 
 MISSING_DATE = ParsedDate(0, 0, 0, "", -1)
 _DIGITS = re.compile(r"\d+")
+_QUICK_FORMATS = {
+    "%Y-%m-%d": re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII),
+    "%Y%m%d": re.compile(r"(\d{4})(\d{2})(\d{2})\Z", re.ASCII),
+}
 
 
 def _from_parts(year: int, month: int, day: int) -> ParsedDate:
@@ -179,6 +183,18 @@ def parse_date(text: str | None, fmt: str | None = None) -> ParsedDate:
     text = text.strip()
     for pattern in (fmt, "%Y-%m-%d"):
         if pattern:
+            quick = _QUICK_FORMATS.get(pattern)
+            found = quick.match(text) if quick else None
+            if found:
+                # The common zero-padded forms, read without strptime when the date exists
+                # (strptime gives the same result on them, only slower).
+                year, month, day = (int(x) for x in found.groups())
+                try:
+                    date(year, month, day)
+                except ValueError:
+                    pass
+                else:
+                    return _from_parts(year, month, day)
             try:
                 parsed = datetime.strptime(text, pattern)
             except ValueError:

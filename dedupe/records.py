@@ -193,8 +193,21 @@ class Table:
 
     @cached_property
     def skeletons(self) -> list[str]:
-        """The consonant skeleton of each vocabulary string, words sorted."""
-        return [name_skeleton(s) for s in self.sorted_tokens]
+        """The consonant skeleton of each vocabulary string, words sorted.
+
+        Only values of name fields and of fields blocked phonetically have one (other codes,
+        such as addresses or dates, get ``""``): those are the only ones ever looked up.
+        """
+        columns = {spec.column for spec in self.settings.fields if spec.kind == "name"}
+        for rule in self.settings.blocking:
+            columns.update(c for transform, _, c in rule.parts() if transform == "phonetic")
+        out = [""] * len(self.vocab.strings)
+        tokens = self.sorted_tokens
+        for column in sorted(columns & set(self.codes)):
+            for code in np.unique(self.codes[column]).tolist():
+                if not out[code]:
+                    out[code] = name_skeleton(tokens[code])
+        return out
 
     @cached_property
     def skeleton_codes(self) -> IntArray:
