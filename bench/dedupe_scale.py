@@ -3,7 +3,7 @@
 Each tool runs in its own child process; the script prints wall time, peak memory (the
 child's own ru_maxrss) and pairwise precision / recall against the known duplicates.
 
-    .venv/bin/python bench/dedupe_scale.py --n 1000000 [--skip-splink]
+    .venv/bin/python bench/dedupe_scale.py --n 1000000 [--skip-splink | --only splink]
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.9)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument("--only", choices=["ours", "splink"], help="run one tool only")
     args = parser.parse_args()
     rows = generate(args.n, args.seed)
     truth = _truth([r["rec_id"] for r in rows])
@@ -134,6 +135,8 @@ def main() -> None:
         tools = [("ours", OURS, ["dedupe", "--settings", str(settings), str(data), "--out"])]
         if not args.skip_splink:
             tools.append(("splink", SPLINK, [str(data)]))
+        if args.only:
+            tools = [tool for tool in tools if tool[0] == args.only]
         for name, code, prefix in tools:
             out = work / f"{name}.csv"
             extra = [str(out)] + (

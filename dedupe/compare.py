@@ -137,10 +137,30 @@ def _string_levels(
     return levels, sims
 
 
+def _one_edit_apart(va: IntArray, vb: IntArray) -> BoolArray:
+    """Whether two 8-digit YYYYMMDD numbers are at most one OSA edit apart.
+
+    Between strings of equal length that is one substituted digit or two adjacent digits
+    swapped (an insertion needs a deletion to keep the length, which is two edits).
+    """
+    shifts = 10 ** np.arange(7, -1, -1, dtype=np.int64)
+    a = (va[:, None] // shifts) % 10
+    b = (vb[:, None] // shifts) % 10
+    differ = a != b
+    count = differ.sum(axis=1)
+    swapped = (
+        differ[:, :-1] & differ[:, 1:] & (a[:, :-1] == b[:, 1:]) & (a[:, 1:] == b[:, :-1])
+    ).any(axis=1)
+    return np.asarray((count <= 1) | ((count == 2) & swapped), dtype=np.bool_)
+
+
 def _date_levels(
-    table: Table, spec: FieldSpec, ia: IntArray, ib: IntArray
+    table: Table, spec: FieldSpec, ia: IntArray, ib: IntArray, similarities: bool = True
 ) -> tuple[IntArray, FloatArray, BoolArray]:
-    """Return level, similarity and "both dates complete" per pair of a date field."""
+    """Return level, similarity and "both dates complete" per pair of a date field.
+
+    Without ``similarities`` the similarity is NaN throughout (levels are the same).
+    """
     cols = table.dates[spec.column]
     ya, yb = cols.year[ia], cols.year[ib]
     ma, mb = cols.month[ia], cols.month[ib]
@@ -154,18 +174,25 @@ def _date_levels(
     valid = (oa >= 0) & (ob >= 0)
     days = np.abs(oa - ob)
     window = valid & (days <= table.settings.date_window_days)
-    digit_sim = np.zeros(len(ia), dtype=np.float64)
+    # A complete date has year 1-9999 and month and day 1-31: its YYYYMMDD digits are the
+    # eight digits of this number, so a one-digit typo is found without building strings.
     typo = np.zeros(len(ia), dtype=np.bool_)
+    candidates = complete & ~exact & ~window
+    if candidates.any():
+        va = (ya * 10000 + ma * 100 + da)[candidates]
+        vb = (yb * 10000 + mb * 100 + db)[candidates]
+        typo[candidates] = _one_edit_apart(va, vb)
+    close = complete & (window | typo)
+    level = np.select([exact, transposed, close, present & same_year], [0, 1, 2, 3], 4)
+    level = np.where(present, level, len(spec.levels))
+    if not similarities:
+        return level.astype(np.int64), np.full(len(ia), np.nan), complete
+    digit_sim = np.zeros(len(ia), dtype=np.float64)
     da_codes, db_codes = cols.digits[ia], cols.digits[ib]
     both = complete & (da_codes != 0) & (db_codes != 0)
     if both.any():
         ua, ub, inverse = _distinct(da_codes[both], db_codes[both], len(table.vocab.strings))
-        dist, dsim = _osa(table, ua, ub)
-        typo[both] = (dist <= 1)[inverse]
-        digit_sim[both] = dsim[inverse]
-    close = complete & (window | typo)
-    level = np.select([exact, transposed, close, present & same_year], [0, 1, 2, 3], 4)
-    level = np.where(present, level, len(spec.levels))
+        digit_sim[both] = _osa(table, ua, ub)[1][inverse]
     day_sim = np.where(valid, np.clip(1.0 - days / 365.0, 0.0, 1.0), 0.0)
     sim = np.maximum(digit_sim, day_sim)
     sim = np.where(exact, 1.0, sim)
@@ -173,13 +200,15 @@ def _date_levels(
     return level.astype(np.int64), sim, complete
 
 
-def compare(table: Table, ia: IntArray, ib: IntArray) -> Comparison:
+def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True) -> Comparison:
     """Compare the pairs ``(ia[k], ib[k])`` of ``table`` field by field.
 
     Args:
         table: The prepared records.
         ia: Row indices of the left records.
         ib: Row indices of the right records.
+        similarities: Whether date similarities are wanted (for explanations); without them
+            they are NaN, which saves a string comparison per pair. Levels are the same.
 
     Returns:
         Levels, similarities and rule flags of every pair.
@@ -192,7 +221,7 @@ def compare(table: Table, ia: IntArray, ib: IntArray) -> Comparison:
     complete_dates: dict[str, BoolArray] = {}
     for col, spec in enumerate(specs):
         if spec.kind == "date":
-            level, sim, complete = _date_levels(table, spec, ia, ib)
+            level, sim, complete = _date_levels(table, spec, ia, ib, similarities)
             complete_dates[spec.column] = complete
         else:
             codes = table.codes[spec.column]

@@ -135,7 +135,7 @@ def _fit(
         return Model(settings, fallback.params, fallback.prior, "priors")
     rng = np.random.default_rng(settings.em.seed)
     sa, sb = sample_pairs(len(table), settings.em.sample_pairs, settings.em.seed, split)
-    random_levels = compare(table, sa, sb).levels
+    random_levels = compare(table, sa, sb, similarities=False).levels
     u = [
         _level_frequencies(random_levels, col, len(spec.levels))
         if len(random_levels)
@@ -155,7 +155,7 @@ def _fit(
         if len(keys) < settings.em.min_pairs:
             continue
         if len(keys) > _EM_PAIRS:
-            keys = rng.choice(keys, _EM_PAIRS, replace=False)
+            keys = np.sort(rng.choice(keys, _EM_PAIRS, replace=False))
         blocked = {column for _, _, column in rule.parts()}
         learn = [not spec.fixed and spec.column not in blocked for spec in specs]
         if not any(learn):
@@ -288,7 +288,9 @@ AllLevels = tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], npt.NDArray[np.bo
 
 def _compare_all(table: Table, ia: IntArray, ib: IntArray) -> AllLevels:
     """Return levels, twin and sibling flags of all pairs, compared in chunks."""
-    parts = [compare(table, ia[a:b], ib[a:b]) for a, b in chunks(len(ia), _CHUNK)]
+    parts = [
+        compare(table, ia[a:b], ib[a:b], similarities=False) for a, b in chunks(len(ia), _CHUNK)
+    ]
     if not parts:
         none = np.zeros(0, dtype=np.bool_)
         return np.empty((0, len(table.settings.fields)), dtype=np.int8), none, none
@@ -376,7 +378,7 @@ def score_table(
     kept: list[tuple[IntArray, IntArray, npt.NDArray[np.int8], FloatArray]] = []
     for a, b in chunks(len(ia), _CHUNK):
         if compared is None:
-            comparison = compare(table, ia[a:b], ib[a:b])
+            comparison = compare(table, ia[a:b], ib[a:b], similarities=False)
             levels = comparison.levels
             weight = _weights(model, comparison)
         else:

@@ -118,43 +118,29 @@ class Table:
         self, records: Sequence[Record], spec: FieldSpec, placeholders: frozenset[str]
     ) -> IntArray:
         particles = self.settings.particles
-        cache: dict[str | None, int] = {}
-        out = np.zeros(len(records), dtype=np.int64)
-        for row, record in enumerate(records):
-            raw = record.values.get(spec.column)
-            code = cache.get(raw)
-            if code is None:
-                if spec.kind == "name":
-                    text = normalise_name(raw, particles)
-                else:
-                    text = normalise_text(raw)
-                code = self.vocab.code(text)
-                if spec.role == "given_name" and text and text.split()[0] in placeholders:
-                    self._placeholder_codes.add(code)
-                cache[raw] = code
-            out[row] = code
-        return out
+        raws = [record.values.get(spec.column) for record in records]
+        codes: dict[str | None, int] = {}
+        for raw in dict.fromkeys(raws):  # each distinct value once, in order of appearance
+            name = spec.kind == "name"
+            text = normalise_name(raw, particles) if name else normalise_text(raw)
+            code = self.vocab.code(text)
+            if spec.role == "given_name" and text and text.split()[0] in placeholders:
+                self._placeholder_codes.add(code)
+            codes[raw] = code
+        return np.fromiter(map(codes.__getitem__, raws), dtype=np.int64, count=len(raws))
 
     def _dates(self, records: Sequence[Record], spec: FieldSpec) -> DateColumns:
-        n = len(records)
-        cols = [np.zeros(n, dtype=np.int64) for _ in range(5)]
-        cache: dict[str | None, tuple[int, int, int, int, int]] = {}
-        for row, record in enumerate(records):
-            raw = record.values.get(spec.column)
-            parts = cache.get(raw)
-            if parts is None:
-                parsed = parse_date(raw, spec.format)
-                parts = (
-                    parsed.year,
-                    parsed.month,
-                    parsed.day,
-                    parsed.ordinal,
-                    self.vocab.code(parsed.digits),
-                )
-                cache[raw] = parts
-            for col, value in zip(cols, parts, strict=True):
-                col[row] = value
-        return DateColumns(*cols)
+        raws = [record.values.get(spec.column) for record in records]
+        index: dict[str | None, int] = {}
+        parts: list[tuple[int, int, int, int, int]] = []
+        for raw in dict.fromkeys(raws):
+            parsed = parse_date(raw, spec.format)
+            index[raw] = len(parts)
+            digits = self.vocab.code(parsed.digits)
+            parts.append((parsed.year, parsed.month, parsed.day, parsed.ordinal, digits))
+        rows = np.fromiter(map(index.__getitem__, raws), dtype=np.int64, count=len(raws))
+        values = np.array(parts, dtype=np.int64).reshape(-1, 5)[rows]
+        return DateColumns(*(np.ascontiguousarray(values[:, k]) for k in range(5)))
 
     @cached_property
     def usable(self) -> npt.NDArray[np.bool_]:
