@@ -124,8 +124,12 @@ def _string_levels(
         level = np.select([dist == 0, dist == 1, dist == 2], [0, 1, 2], 3)
     else:
         close, far = spec.thresholds[0], spec.thresholds[-1]
-        sim = _jaro_winkler(table, ua, ub, tokens=spec.kind == "name", cutoff=cutoff)
-        sim[same] = 1.0
+        sim = np.ones(len(ua), dtype=np.float64)
+        differ = ~same
+        if differ.any():
+            sim[differ] = _jaro_winkler(
+                table, ua[differ], ub[differ], tokens=spec.kind == "name", cutoff=cutoff
+            )
         if spec.kind == "name":
             skel = table.skeleton_codes
             phonetic = (skel[ua] == skel[ub]) & (skel[ua] != 0)
@@ -240,7 +244,16 @@ def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True)
         close = given.thresholds[0]
         cutoff = max(close - 0.01, 0.0)
         cross_1 = _string_levels(table, given, gc[ia], fc[ib], cutoff=cutoff)
-        cross_2 = _string_levels(table, family, fc[ia], gc[ib], cutoff=cutoff)
+        # Both cross similarities must reach ``close``: the second is needed only where the
+        # first does (elsewhere it stays missing).
+        maybe = np.flatnonzero(np.nan_to_num(cross_1[1]) >= close)
+        cross_2 = (
+            np.full(n, len(family.levels), dtype=np.int64),
+            np.full(n, np.nan, dtype=np.float64),
+        )
+        if len(maybe):
+            found = _string_levels(table, family, fc[ia[maybe]], gc[ib[maybe]], cutoff=cutoff)
+            cross_2[0][maybe], cross_2[1][maybe] = found
         direct = np.nan_to_num(sims[:, g]) + np.nan_to_num(sims[:, f])
         crossed = np.nan_to_num(cross_1[1]) + np.nan_to_num(cross_2[1])
         swapped = (
