@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -141,6 +142,18 @@ def death(days_old: int | None = 5, **overrides: Any) -> dict[str, Any]:
     if days_old is not None:
         body["date_of_death"] = days_ago(days_old).isoformat()
     return merge(body, overrides)
+
+
+def unique(kind: str = "births") -> dict[str, Any]:
+    """A declaration no earlier one resembles, so registration is never held for review."""
+    letters = "bcdfghjklmnprstvz"
+    given, family, mother = ("".join(random.choices(letters, k=8)).title() for _ in range(3))
+    if kind == "births":
+        return birth(
+            child={"given_names": given, "family_name": family},
+            mother={"given_names": mother, "family_name": family},
+        )
+    return death(deceased={"given_names": given, "family_name": family})
 
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ The routes come from the app's url map, so a new route without an entry fails
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,18 +161,6 @@ for kind, builder in DECLARED.items():
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
-def distinct(kind: str) -> dict[str, Any]:
-    """A declaration no earlier one resembles, so registration is never held for review."""
-    letters = "bcdfghjklmnprstvz"
-    given, family, mother = ("".join(random.choices(letters, k=8)).title() for _ in range(3))
-    if kind == "births":
-        return factories.birth(
-            child={"given_names": given, "family_name": family},
-            mother={"given_names": mother, "family_name": family},
-        )
-    return factories.death(deceased={"given_names": given, "family_name": family})
-
-
 def api_routes(app: Flask) -> set[tuple[str, str]]:
     routes = set()
     for rule in app.url_map.iter_rules():
@@ -201,7 +188,7 @@ def test_each_person_gets_what_the_matrix_says(
     kind = "deaths" if "deaths" in endpoint else "births"
     outcomes: dict[str, int | str] = {}
     for who, username in PEOPLE.items():
-        body_declared = distinct(kind)
+        body_declared = factories.unique(kind)
         record = api.as_user("clerk").declare(kind, body_declared)  # a fresh D11 record
         if endpoint.endswith(("Corrections", "_certificates")) or "{serial}" in template:
             api.as_user("registrar").post(f"/api/v1/{kind}/{record['id']}/register", json={})

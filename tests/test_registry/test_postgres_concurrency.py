@@ -61,7 +61,7 @@ def test_concurrent_registrations_get_unique_gap_free_numbers(pg_engine: Engine)
     with maker() as session:
         clerk = actor(session, "clerk")
         ids = [
-            records.declare(session, clerk, EventType.BIRTH, BirthIn().load(factories.birth())).id
+            records.declare(session, clerk, EventType.BIRTH, BirthIn().load(factories.unique())).id
             for _ in range(WRITERS + 4)
         ]
         session.commit()
