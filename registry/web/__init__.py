@@ -13,12 +13,20 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from registry.web import i18n, pages, record_pages
+from registry.web import (
+    certificate_pages,
+    duplicate_pages,
+    i18n,
+    pages,
+    record_pages,
+    stats_pages,
+)
 from registry.web.blueprint import bp
 from registry.web.errors import render_error
 
 csrf = CSRFProtect()
-ROUTES = (pages, record_pages)  # the modules that add their views to ``bp``
+# the modules that add their views to ``bp``
+ROUTES = (pages, record_pages, duplicate_pages, certificate_pages, stats_pages)
 
 HTML_RENDERER = "crvs.html_error"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

@@ -7,6 +7,9 @@
   record page (keys: ``url``, ``label``, ``method`` "get" or "post"). Certificates ("Issue a
   certificate", registered records only) and dedupe ("Decide on a suspected duplicate") append
   theirs; the template marks the places with ``hook:`` comments.
+- ``record_context``: ``fn(session, actor, record_document) -> dict`` extra template context for
+  a record page (the certificates capability adds its ledger and issue form, dedupe the open
+  suspected duplicates); ``record.html`` includes the sections that use it.
 - ``home_pages``: ``{role: endpoint}`` landing pages for roles without a work queue (the
   statistics capability registers the statistician's).
 """
@@ -18,4 +21,5 @@ from typing import Any
 
 duplicate_queue: list[Callable[..., list[dict[str, Any]]]] = []
 record_actions: list[Callable[..., list[dict[str, Any]]]] = []
+record_context: list[Callable[..., dict[str, Any]]] = []
 home_pages: dict[str, str] = {}

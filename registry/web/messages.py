@@ -58,6 +58,21 @@ KNOWN = frozenset(
         N_("The CSRF token is invalid."),
         N_("The CSRF tokens do not match."),
         N_("The request conflicts with data already stored."),
+        N_("A suspected duplicate of this record awaits a registrar's decision."),
+        N_("A registered record is never rejected; correct it instead."),
+        N_("No such suspected duplicate."),
+        N_("Choose one of the two decisions."),
+        N_("Longer than maximum length 2000."),
+        N_("Longer than maximum length 60."),
+        N_("Longer than maximum length 100."),
+        N_("Only a registered record has a certificate."),
+        N_("This certificate is already revoked."),
+        N_("Certificates cannot be printed on this server right now."),
+        N_("No certificate signing key on this server: run `crvs keys generate`."),
+        N_("Not in this registry's ledger."),
+        N_("Must be between 1900 and 2200."),
+        N_("Must be one of: month, quarter, year."),
+        N_("Only statistician, admin may do this."),
     )
 )
 

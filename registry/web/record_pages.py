@@ -159,6 +159,9 @@ def _record_page(
     history = records.history(session, actor, event_type, record_id)
     trail = _audit_trail(session, record_id)
     extra = [a for provider in hooks.record_actions for a in provider(session, actor, doc)]
+    more: dict[str, Any] = {}
+    for provider in hooks.record_context:
+        more |= provider(session, actor, doc)
     session.commit()
     return page(
         "record.html",
@@ -175,6 +178,7 @@ def _record_page(
         extra_actions=extra,
         action_errors=action_errors or {},
         action_values=action_values or {},
+        **more,
     )
 
 

@@ -153,11 +153,12 @@ def test_unknown_pages_get_an_html_404(web: Web) -> None:
 
 
 def test_statistician_has_no_queue_and_cannot_open_records(web: Web) -> None:
-    """A statistician signs in to a welcome page; record pages answer 403."""
+    """A statistician signs in to the statistics page; record pages answer 403."""
     record = web.api.as_user("clerk").declare()
     web.as_user("statistician")
-    home = web.get("/")
+    home = web.get("/", follow_redirects=True)
     assert home.status_code == 200
+    assert home.request.path == "/statistics"
     assert "Work queue" not in web.text(home)
     page = web.get(f"/births/{record['id']}")
     assert page.status_code == 403

@@ -1,0 +1,206 @@
+"""Certificates on the pages: issue (a PDF download), the ledger, revocation, public verification.
+
+A registrar issues a certificate from a registered record's page: the form names who collects
+it, the service draws it from the record's latest version, signs its QR code, writes the ledger
+row and the audit event, and the page answers with the PDF as a download named after its serial.
+
+``/verify`` is public (no sign-in, CSRF still applies): a QR payload is pasted, or a photo or scan
+of the QR code is uploaded and decoded here (PNG or JPEG only, size-limited, read from memory,
+never from a path or URL named by the request). The answer shows only the facts printed on the
+certificate.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from uuid import UUID
+
+from flask import Response, flash, redirect, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response as BaseResponse
+
+from registry.domain import EventType, Role, Status
+from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.extensions import db_session, settings
+from registry.models import IssuedCertificate
+from registry.schemas.certificates import CertificateIn, RevokeIn, VerifyIn
+from registry.services import certificates
+from registry.services.scoping import Actor, require_role
+from registry.web import auth, hooks, messages
+from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
+from registry.web.forms import flatten_errors
+from registry.web.i18n import gettext
+from registry.web.record_pages import _action_failed
+
+PREFIX = "CRVS1:"  # what every certificate QR payload starts with (certificates.signing)
+MAX_IMAGE_BYTES = 1_500_000
+MAX_IMAGE_PIXELS = 25_000_000
+IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+
+
+# -- the record page: ledger and issue form -------------------------------------------------------
+
+
+def _ledger_row(row: IssuedCertificate) -> dict[str, Any]:
+    return {
+        "serial": row.serial,
+        "copy_number": row.copy_number,
+        "reprint": row.reprint,
+        "collector_name": row.collector_name,
+        "collector_relationship": row.collector_relationship,
+        "issued_by": row.issued_by.full_name or row.issued_by.username,
+        "issued_at": row.issued_at,
+        "revoked_at": row.revoked_at,
+        "revocation_reason": row.revocation_reason,
+    }
+
+
+def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[str, Any]:
+    """The issuance ledger of a registered record, and whether the actor may issue and revoke."""
+    if doc["status"] != Status.REGISTERED.value or actor.role not in (Role.REGISTRAR, Role.CLERK):
+        return {}
+    rows = certificates.ledger(session, actor, doc["id"])
+    return {
+        "certificates": [_ledger_row(r) for r in reversed(rows)],
+        "may_issue": actor.role is Role.REGISTRAR,
+    }
+
+
+hooks.record_context.append(record_context)
+
+
+def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+        raise ValidationFailed(errors=errors) from None
+    return loaded
+
+
+def _text(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+@bp.post(f"/{KIND_RULE}/<uuid:record_id>/certificates")
+@auth.login_required
+def issue_certificate(kind: str, record_id: UUID) -> Response | BaseResponse:
+    """Issue a certificate (or a certified copy) of a registered record: the PDF is downloaded."""
+    event_type, rid = KINDS[kind], str(record_id)
+    session, actor = db_session(), auth.actor()
+    require_role(actor, [Role.REGISTRAR])
+    certificates.ledger(session, actor, rid)  # the record is in the actor's area
+    named = {k: _text(f"collector.{k}") for k in ("name", "relationship", "id_document")}
+    body: dict[str, Any] = {
+        "collector": {k: v for k, v in named.items() if v},
+        "copy": request.form.get("copy") == "y",
+    }
+    try:
+        data = _load(CertificateIn(), body)
+        collector = certificates.Collector(**data["collector"])
+        pdf, row = certificates.issue(
+            session, settings(), actor, event_type, rid, collector, copy=data["copy"]
+        )
+        serial = row.serial
+        session.commit()
+    except (ValidationFailed, Conflict, certificates.Unavailable) as exc:
+        return _action_failed(event_type, rid, "certificate", exc)
+    response = Response(pdf, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{serial}.pdf"'
+    response.headers["X-Certificate-Serial"] = serial
+    return response
+
+
+@bp.post("/certificates/<string:serial>/revoke")
+@auth.login_required
+def revoke_certificate(serial: str) -> Response | BaseResponse:
+    """Revoke an issued certificate with the reason; verification says "revoked" from then on."""
+    session = db_session()
+    actor = auth.actor()
+    require_role(actor, [Role.REGISTRAR])
+    # ``ledger`` checks the role and the area before anything about the certificate is used.
+    found = session.get(IssuedCertificate, serial[:32])
+    if found is None:
+        raise NotFound(f"No certificate {serial[:32]}.")
+    record_id = found.record_id
+    event_type = EventType(found.record.event_type)
+    certificates.ledger(session, actor, record_id)
+    try:
+        data = _load(RevokeIn(), {"reason": _text("reason")} if _text("reason") else {})
+        certificates.revoke(session, actor, serial, data["reason"])
+        session.commit()
+    except (ValidationFailed, Conflict) as exc:
+        return _action_failed(event_type, record_id, "revoke", exc)
+    flash(gettext("Certificate %(serial)s is revoked.", serial=serial), "success")
+    url = url_for("web.record", kind=KIND_OF[event_type], record_id=record_id)
+    return redirect(url + "#h-certificates", 303)
+
+
+# -- public verification --------------------------------------------------------------------------
+
+
+class Unreadable(Exception):
+    """The uploaded file is not an image with a certificate QR code; the text says why."""
+
+
+def read_qr(upload: FileStorage) -> str:
+    """The certificate payload in an uploaded PNG or JPEG photo or scan of its QR code."""
+    data = upload.stream.read(MAX_IMAGE_BYTES + 1)
+    if not data:
+        raise Unreadable(gettext("Choose a photo or scan of the QR code."))
+    if len(data) > MAX_IMAGE_BYTES:
+        raise Unreadable(gettext("The image is too large (at most 1.5 MB)."))
+    kind = next((k for magic, k in IMAGE_MAGIC.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise Unreadable(gettext("Only PNG and JPEG images can be read."))
+    try:
+        import zxingcpp
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data), formats=[kind]) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise Unreadable(gettext("The image has too many pixels."))
+            image.load()
+            results = zxingcpp.read_barcodes(image.convert("L"))
+    except Unreadable:
+        raise
+    except Exception:  # a broken or hostile file: say so, never a traceback
+        raise Unreadable(gettext("The image could not be read.")) from None
+    texts = [str(r.text) for r in results if str(r.text).startswith(PREFIX)]
+    if not texts:
+        raise Unreadable(gettext("No certificate QR code was found in the image."))
+    return texts[0]
+
+
+def _verify_page(
+    status: int = 200, *, result: dict[str, Any] | None = None, error: str = "", payload: str = ""
+) -> Response:
+    return page("verify.html", status, result=result, error=error, payload=payload)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify() -> Response:
+    """Anyone may check a certificate: paste its QR payload or upload a photo of the QR code."""
+    if request.method == "GET":
+        return _verify_page()
+    upload = request.files.get("image")
+    payload = request.form.get("payload", "")
+    if upload is not None and upload.filename:
+        try:
+            payload = read_qr(upload)
+        except Unreadable as exc:
+            return _verify_page(422, error=str(exc))
+    try:
+        data = _load(VerifyIn(), {"payload": payload.strip()} if payload.strip() else {})
+    except ValidationFailed as exc:
+        flat = flatten_errors(exc.errors)
+        text = " ".join(messages.translate(m) for ms in flat.values() for m in ms)
+        return _verify_page(422, error=text, payload=payload[:4000])
+    session = db_session()
+    result = certificates.verify(session, data["payload"])
+    session.commit()
+    return _verify_page(result=result, payload=data["payload"])
