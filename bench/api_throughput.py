@@ -36,12 +36,47 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_NAME = "crvs_bench_api"
 
 
+SYLLABLES = [
+    "ba",
+    "be",
+    "bi",
+    "bo",
+    "bu",
+    "da",
+    "de",
+    "di",
+    "do",
+    "ka",
+    "ke",
+    "ki",
+    "ko",
+    "ku",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "lu",
+    "ma",
+    "me",
+    "mi",
+    "mo",
+    "mu",
+    "na",
+    "ne",
+    "ni",
+]
+
+
+def made_up_name(rng: random.Random, parts: int = 3) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(parts)).title()
+
+
 def birth_body(rng: random.Random, day: date) -> dict[str, Any]:
-    family = rng.choice(["Otieno", "Mwangi", "Kamau", "Njoroge", "Ali", "Omar", "Barasa"])
+    """A declaration of a new child: distinct names, so none waits for duplicate review."""
+    family = made_up_name(rng, 4)
     return {
         "child": {
-            "given_names": rng.choice(["Amina", "Baraka", "Zawadi", "Juma", "Neema", "Imani"])
-            + f" {uuid.uuid4().hex[:6]}",
+            "given_names": made_up_name(rng),
             "family_name": family,
             "sex": rng.choice(["male", "female"]),
             "date_of_birth": day.isoformat(),
@@ -51,7 +86,7 @@ def birth_body(rng: random.Random, day: date) -> dict[str, Any]:
         "place": {"type": "health_facility", "facility_code": "F111"},
         "attendant": "nurse_midwife",
         "mother": {
-            "given_names": rng.choice(["Grace", "Rehema", "Fatuma", "Halima"]),
+            "given_names": made_up_name(rng),
             "family_name": family,
             "date_of_birth": "1994-04-12",
             "residence_area_code": "D11",

@@ -129,11 +129,14 @@ def keys_for(event_type: EventType, match: dedupe.Record) -> list[str]:
     return [f"{event_type.value}|{key}" for key in dedupe.blocking_keys(match, settings)]
 
 
-def store_keys(session: Session, record: Record, version: RecordVersion, area_code: str) -> None:
+def store_keys(
+    session: Session, record: Record, version: RecordVersion, area_code: str, *, new: bool
+) -> None:
     """Replace the record's blocking keys with those of its current version."""
     event_type = EventType(record.event_type)
     match = as_match_record(record, version, area_code, as_type=event_type)
-    session.execute(delete(DedupeKey).where(DedupeKey.record_id == record.id))
+    if not new:
+        session.execute(delete(DedupeKey).where(DedupeKey.record_id == record.id))
     session.add_all(DedupeKey(record_id=record.id, key=k) for k in set(keys_for(event_type, match)))
 
 
@@ -183,20 +186,23 @@ def score(
 
 
 def on_declared(
-    session: Session, actor: Actor | None, record: Record, version: RecordVersion
+    session: Session,
+    actor: Actor | None,
+    record: Record,
+    version: RecordVersion,
+    *,
+    rescan: bool = False,
 ) -> None:
     """Store keys, link a completed notification or a death's birth, flag likely duplicates."""
-    area_code = session.scalar(select(Area.code).where(Area.id == record.area_id)) or ""
+    area_code = record.area.code
     event_type = EventType(record.event_type)
-    store_keys(session, record, version, area_code)
+    new = version.version == 1 and not rescan  # a first declaration has no keys or pairs yet
+    store_keys(session, record, version, area_code, new=new)
     if record.status == Status.NOTIFIED:
         return
-    open_before = {
-        c.existing_id
-        for c in session.scalars(
-            select(DuplicateCandidate).where(DuplicateCandidate.record_id == record.id)
-        )
-    }
+    open_before = (
+        set() if version.version == 1 else {c.existing_id for c in for_record(session, record.id)}
+    )
     for hit in score(session, record, version, area_code, event_type):
         if hit.candidate.probability < REVIEW_THRESHOLD:
             break
@@ -395,7 +401,7 @@ def rescan(session: Session, records: Iterable[Record], progress: Any = None) ->
     for record in records:
         version = _current(session, record)
         if record.status in (Status.DECLARED, Status.REGISTERED, Status.NOTIFIED):
-            on_declared(session, None, record, version)
+            on_declared(session, None, record, version, rescan=True)
         if progress is not None:
             progress(1)
     session.flush()

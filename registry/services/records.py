@@ -172,6 +172,8 @@ def _new_version(
         **extra,
     )
     session.add(version)
+    session.flush()
+    _remember(session, version)
     return version
 
 
@@ -191,6 +193,7 @@ def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[s
     ensure_covers(actor, where.occurrence_area.path)
     notification = bool(facts.get("notification"))
     record = Record(
+        area=where.occurrence_area,
         event_type=event_type,
         status=Status.NOTIFIED if notification else Status.DECLARED,
         version=1,
@@ -225,21 +228,38 @@ def _get(session: Session, actor: Actor, event_type: EventType, record_id: str) 
 def _get_for_update(
     session: Session, actor: Actor, event_type: EventType, record_id: str
 ) -> Record:
-    record = _get(session, actor, event_type, record_id)
+    """The record, locked until the transaction ends (state changes queue per record)."""
     stmt = (
         select(Record)
-        .where(Record.id == record.id)
+        .where(Record.id == record_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return session.execute(stmt).scalar_one()
+    record = session.execute(stmt).scalar_one_or_none()
+    if record is None or record.event_type != event_type:
+        raise NotFound(f"No {event_type.value} record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    return record
+
+
+CURRENT = "crvs.current_versions"
+
+
+def _remember(session: Session, version: RecordVersion) -> None:
+    session.info.setdefault(CURRENT, {})[version.record_id or version.record.id] = version
 
 
 def current_version(session: Session, record: Record) -> RecordVersion:
+    """The record's latest version (remembered for the rest of the transaction)."""
+    known: RecordVersion | None = session.info.get(CURRENT, {}).get(record.id)
+    if known is not None and known.version == record.version:
+        return known
     stmt = select(RecordVersion).where(
         RecordVersion.record_id == record.id, RecordVersion.version == record.version
     )
-    return session.scalars(stmt).one()
+    version = session.scalars(stmt).one()
+    _remember(session, version)
+    return version
 
 
 def read(session: Session, actor: Actor, event_type: EventType, record_id: str) -> dict[str, Any]:
@@ -442,7 +462,7 @@ def register(
         settings.number_format, office=office.code, event_type=event_type, year=on.year, seq=seq
     )
     record.status = Status.REGISTERED
-    record.office_id = office.id
+    record.office = office
     record.registration_date = on
     record.timeliness = band
     record.delayed_reason = reason if band is Timeliness.DELAYED else None
