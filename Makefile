@@ -18,6 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/crvs db upgrade
 	$(BIN)/crvs demo --births 300 --deaths 120 --if-empty
+	$(BIN)/crvs keys generate --if-missing
 	$(BIN)/crvs users demo-credentials
 	$(BIN)/crvs serve --host 127.0.0.1 --port 5000
 

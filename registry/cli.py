@@ -244,10 +244,14 @@ def keys_group() -> None:
 
 
 @keys_group.command("generate")
+@click.option("--if-missing", is_flag=True, help="Do nothing when an active key exists.")
 @friendly
-def keys_generate() -> None:
+def keys_generate(if_missing: bool) -> None:
     """Create a new signing key and make it the active one (old certificates still verify)."""
     with session_scope() as (session, settings):
+        if if_missing and certificates.has_active_key(settings):
+            click.echo(f"an active signing key exists in {settings.cert_keys_dir}")
+            return
         key_id = certificates.generate_key(session, settings)
     click.echo(f"generated signing key {key_id} in {settings.cert_keys_dir}")
 

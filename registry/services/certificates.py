@@ -67,6 +67,10 @@ def generate_key(session: Session, settings: RegistrySettings) -> str:
     return key_id
 
 
+def has_active_key(settings: RegistrySettings) -> bool:
+    return (Path(settings.cert_keys_dir) / ACTIVE).is_file()
+
+
 def signer(settings: RegistrySettings) -> certs.Signer:
     """The active signing key, read from the keys directory."""
     folder = Path(settings.cert_keys_dir)
