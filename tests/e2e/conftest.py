@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from config import TestingConfig
 from registry import create_app
 from registry.extensions import database
+from registry.services import certificates as certificate_service
 from tests.conftest import FreshDatabases
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -73,12 +74,18 @@ def browser(chromium_path: str) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def live_server(backend: str, fresh_databases: FreshDatabases) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1, on a fresh migrated database with reference data."""
+def live_server(
+    backend: str, fresh_databases: FreshDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1: fresh database, reference data, a signing key."""
     url = fresh_databases.create(backend)
     config = TestingConfig()
     config.DATABASE_URL = url
+    config.CERT_KEYS_DIR = str(tmp_path_factory.mktemp("keys"))
     app = create_app(config)
+    with database(app).sessionmaker() as session:  # a signing key, so certificates print
+        certificate_service.generate_key(session, app.extensions["crvs.settings"])
+        session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,8 +1,9 @@
-"""A birth from declaration to correction, in headless Chromium against the served app."""
+"""A birth from declaration to certificate and its verification, in headless Chromium."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,32 @@ def fill_birth(page: Any, given: str) -> None:
     page.fill("#f-mother-age-years", "29")
 
 
-def test_a_birth_from_declaration_to_correction(
-    browser: Any, live_server: str, shots: Shots
+def qr_payload(pdf: Path) -> tuple[str, Path]:
+    """The QR payload of a downloaded certificate, and the PNG it was read from."""
+    import zxingcpp
+    from PIL import Image
+
+    target = pdf.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", pdf, target], check=True)
+    png = target.with_suffix(".png")
+    with Image.open(png) as image:
+        found = zxingcpp.read_barcodes(image.convert("L"))
+    payloads = [r.text for r in found if r.text.startswith("CRVS1:")]
+    assert payloads, "no certificate QR code in the PDF"
+    return payloads[0], png
+
+
+def declare_birth(page: Any, base: str, given: str) -> str:
+    page.goto(f"{base}/births/new")
+    fill_birth(page, given)
+    page.fill("#f-place-facility-code", "F111")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/births/[0-9a-f-]{36}$"))
+    return str(page.url)
+
+
+def test_a_birth_from_declaration_to_certificate(
+    browser: Any, live_server: str, shots: Shots, artifacts: Path
 ) -> None:
     base = live_server
     # A clerk declares a birth, picking the facility with the search-as-you-type picker.
@@ -103,16 +128,31 @@ def test_a_birth_from_declaration_to_correction(
     record_url = page.url
     assert page.inner_text("h1") == "Birth: Amina Otieno"
     shots(page, "clerk-record-declared")
+    # The same child declared a second time: a suspected duplicate.
+    second_url = declare_birth(page, base, "Amina")
+    assert page.is_visible("#open-duplicates")
+    shots(page, "clerk-record-suspected-duplicate")
     assert not problems, problems
     context.close()
 
-    # A registrar of the district finds it in the queue, registers it and corrects the name.
+    # A registrar sees both in the queue and resolves the suspected duplicate.
     context, page, problems = new_page(browser, DESKTOP)
     sign_in(page, base, "registrar")
     record_path = record_url.removeprefix(base)
-    page.click(f"#queue-declared a[href='{record_path}']")
+    assert page.is_visible(f"#queue-declared a[href='{record_path}']")
+    shots(page, "registrar-queue")
+    page.click("#queue-duplicates a")
+    page.wait_for_url(re.compile(r".*/duplicates/[0-9a-f-]{36}$"))
+    assert "same" in page.inner_text("table.compare")
+    shots(page, "registrar-duplicate-review")
+    page.fill("#d-note", "Declared twice at the hospital; same mother and birth date")
+    page.click("button[value=duplicate]")
     page.wait_for_url(record_url)
-    shots(page, "registrar-record-declared")
+    assert "the newer declaration is rejected" in page.inner_text("main")
+    page.goto(second_url)
+    assert "Rejected" in page.inner_text(".summary")
+    page.goto(record_url)
+    # It registers the first, corrects the name, prints a certificate and checks its QR code.
     page.click("text=Register this record")
     page.wait_for_load_state()
     assert re.search(r"Registered as O11-B\d{4}-\d{6}-[0-9A-Z]\.", page.inner_text("main"))
@@ -129,18 +169,60 @@ def test_a_birth_from_declaration_to_correction(
     history = page.inner_text("#h-history + ol")
     assert "Spelling mistake at declaration" in history
     assert "Amina" in history
-    shots(page, "registrar-record-corrected")
+    page.fill("#c-name", "Grace Otieno")
+    page.fill("#c-relationship", "mother")
+    page.fill("#c-id-document", "National ID 12345678")
+    shots(page, "registrar-certificate-form")
+    with page.expect_download() as download_info:
+        page.click("text=Issue and download the certificate")
+    download = download_info.value
+    serial = download.suggested_filename.removesuffix(".pdf")
+    assert re.fullmatch(r"[0-9A-Z-]+", serial), serial
+    pdf = artifacts / f"{shots.backend}-certificate.pdf"
+    download.save_as(pdf)
+    payload, png = qr_payload(pdf)
+    page.reload()
+    ledger = page.inner_text("#h-certificates ~ .table-wrap")
+    assert serial in ledger and "First certificate" in ledger
+    shots(page, "registrar-record-certificate")
     assert not problems, problems
     context.close()
 
-    # A statistician signs in but cannot open records.
-    context, page, _ = new_page(browser, DESKTOP)
+    # Anyone checks the certificate on /verify: the pasted payload, then the scanned QR code.
+    context, page, problems = new_page(browser, PHONE)
+    page.goto(f"{base}/login")
+    page.click("text=Check whether a certificate is genuine")
+    page.wait_for_url(f"{base}/verify")
+    page.fill("#v-payload", payload)
+    page.click("text=Check the text")
+    page.wait_for_load_state()
+    result = page.inner_text("#result")
+    assert "Valid: this certificate is genuine" in result
+    assert "Aminah Otieno" in result and serial in result
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shots(page, "verify-pasted")
+    page.set_input_files("#v-image", str(png))
+    page.click("text=Check the image")
+    page.wait_for_load_state()
+    assert "Valid: this certificate is genuine" in page.inner_text("#result")
+    shots(page, "verify-uploaded")
+    assert not problems, problems
+    context.close()
+
+    # A statistician lands on the statistics page, with charts and no names.
+    context, page, problems = new_page(browser, DESKTOP)
+    weight = []
+    page.on("response", lambda r: weight.append(len(r.body())) if r.ok else None)
     sign_in(page, base, "statistician")
-    shots(page, "statistician-home")
+    assert page.url.startswith(f"{base}/statistics")
+    assert page.locator("figure.chart svg").count() == 6
+    assert "Amani District" in page.inner_text("#coverage-births")
+    assert "Aminah" not in page.content()
+    shots(page, "statistician-statistics")
     response = page.goto(record_url)
     assert response.status == 403
     assert "Aminah" not in page.content()
-    shots(page, "statistician-record-403")
+    assert not problems, problems
     context.close()
 
     # A registrar of another district gets the 403 page.
