@@ -38,6 +38,8 @@ def new_uuid() -> str:
 
 
 # Column types used across models.
+#: Text compared byte by byte (C collation on PostgreSQL; SQLite's default is already binary).
+search_key = String(200).with_variant(String(200, collation="C"), "postgresql")
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 intpk = Annotated[int, mapped_column(primary_key=True)]
 uuidpk = Annotated[str, mapped_column(String(36), primary_key=True, default=new_uuid)]

@@ -13,10 +13,10 @@ from registry.api.common import current_actor, unit_of_work
 from registry.domain import FacilityKind, Role
 from registry.errors import PermissionDenied
 from registry.extensions import db_session, settings
-from registry.models import Area, Facility, User
+from registry.models import Area, User
 from registry.schemas.common import choice
 from registry.services import users
-from registry.services.areas import search_areas
+from registry.services.areas import search_areas, search_facilities
 from registry.services.scoping import require_role
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Areas, facilities, users")
@@ -101,20 +101,7 @@ class Facilities(MethodView):
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Facilities and offices whose code or name starts with ``q`` (for pickers)."""
         current_actor()
-        pattern = args["q"].strip().lower()
-        stmt = (
-            select(Facility, Area.code)
-            .join(Area, Area.id == Facility.area_id)
-            .where(
-                Facility.name.istartswith(pattern, autoescape=True)
-                | Facility.code.istartswith(pattern, autoescape=True)
-            )
-            .order_by(Facility.name)
-            .limit(args["limit"])
-        )
-        if args.get("kind"):
-            stmt = stmt.where(Facility.kind == args["kind"])
-        rows = db_session().execute(stmt).all()
+        rows = search_facilities(db_session(), args["q"], args.get("kind"), args["limit"])
         return [
             {"code": f.code, "name": f.name, "kind": f.kind, "area_code": code} for f, code in rows
         ]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.db import Base, code, intpk
+from registry.db import Base, code, intpk, search_key
 from registry.domain import FacilityKind
 
 
@@ -19,6 +19,9 @@ class Area(Base):
     id: Mapped[intpk]
     code: Mapped[code] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased name and code, compared byte-wise, so a prefix is an index range (pickers).
+    search_name: Mapped[str] = mapped_column(search_key, index=True, default="")
+    search_code: Mapped[str] = mapped_column(search_key, index=True, default="")
     level: Mapped[str] = mapped_column(String(40))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     path: Mapped[str] = mapped_column(String(1024), index=True)
@@ -39,6 +42,8 @@ class Facility(Base):
     id: Mapped[intpk]
     code: Mapped[code] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(search_key, index=True, default="")
+    search_code: Mapped[str] = mapped_column(search_key, index=True, default="")
     kind: Mapped[FacilityKind] = mapped_column(String(32))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
 

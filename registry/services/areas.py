@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
@@ -123,6 +123,7 @@ def load_areas(session: Session, stream: IO[str]) -> int:
             session.add(area)
             created[code] = area
         area.name = row["name"]
+        area.search_name, area.search_code = row["name"].lower(), code.lower()
         area.level = row["level"]
         parent_code = row["parent_code"]
         area.parent = created[parent_code] if parent_code else None
@@ -159,6 +160,8 @@ def load_facilities(session: Session, stream: IO[str]) -> int:
     for row in good:
         facility = existing.get(row["code"]) or Facility(code=row["code"])
         facility.name = row["name"]
+        facility.search_name = row["name"].lower()
+        facility.search_code = row["code"].lower()
         facility.kind = FacilityKind(row["kind"])
         facility.area = areas[row["area_code"]]
         session.add(facility)
@@ -236,16 +239,38 @@ def load_denominators(session: Session, stream: IO[str]) -> int:
     return len(good)
 
 
+def _prefix(column: Any, text: str) -> Any:
+    """``column`` starts with ``text``, as an index range on a byte-compared key."""
+    return (column >= text) & (column < text + "\U0010ffff")
+
+
 def search_areas(session: Session, query: str, limit: int = 20) -> list[Area]:
-    """Areas whose code or name starts with ``query`` (case-insensitive), for pickers."""
-    pattern = query.strip().lower()
+    """Areas whose code or name starts with ``query`` (case-insensitive), for pickers.
+
+    Both keys are indexed and compared as ranges, so this stays fast with 100,000 areas.
+    """
+    text = query.strip().lower()
     stmt = (
         select(Area)
-        .where(
-            func.lower(Area.name).startswith(pattern, autoescape=True)
-            | func.lower(Area.code).startswith(pattern, autoescape=True)
-        )
-        .order_by(Area.name)
+        .where(_prefix(Area.search_name, text) | _prefix(Area.search_code, text))
+        .order_by(Area.search_name, Area.code)
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def search_facilities(
+    session: Session, query: str, kind: str | None = None, limit: int = 20
+) -> list[tuple[Facility, str]]:
+    """Facilities (with their area code) whose code or name starts with ``query``."""
+    text = query.strip().lower()
+    stmt = (
+        select(Facility, Area.code)
+        .join(Area, Area.id == Facility.area_id)
+        .where(_prefix(Facility.search_name, text) | _prefix(Facility.search_code, text))
+        .order_by(Facility.search_name, Facility.code)
+        .limit(limit)
+    )
+    if kind:
+        stmt = stmt.where(Facility.kind == kind)
+    return [(facility, code) for facility, code in session.execute(stmt).all()]

@@ -1,7 +1,7 @@
 """Small JSON answers for the pickers: reference data only (areas and facilities), no records.
 
-The facility query mirrors ``GET /api/v1/facilities``; it belongs in ``registry.services.areas``
-(``search_facilities``) once the core offers it, and this module then only calls it.
+Both answer from ``registry.services.areas`` (the same searches as ``GET /api/v1/areas`` and
+``GET /api/v1/facilities``): indexed prefix ranges, fast with 100,000 locations.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.domain import FacilityKind
-from registry.models import Area, Facility
+from registry.services.areas import search_facilities
 from registry.web.i18n import gettext
 
 
@@ -24,20 +23,8 @@ def unauthorised() -> Response:
 
 
 def facilities(session: Session, q: str, kind: str | None, limit: int) -> list[dict[str, Any]]:
-    pattern = q.lower()
-    stmt = (
-        select(Facility, Area.code)
-        .join(Area, Area.id == Facility.area_id)
-        .where(
-            Facility.name.istartswith(pattern, autoescape=True)
-            | Facility.code.istartswith(pattern, autoescape=True)
-        )
-        .order_by(Facility.name)
-        .limit(limit)
-    )
-    if kind in {k.value for k in FacilityKind}:
-        stmt = stmt.where(Facility.kind == kind)
+    wanted = kind if kind in {k.value for k in FacilityKind} else None
     return [
         {"code": f.code, "name": f.name, "kind": f.kind, "area_code": code}
-        for f, code in session.execute(stmt).all()
+        for f, code in search_facilities(session, q, wanted, limit)
     ]
