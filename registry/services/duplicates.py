@@ -129,6 +129,28 @@ def keys_for(event_type: EventType, match: dedupe.Record) -> list[str]:
     return [f"{event_type.value}|{key}" for key in dedupe.blocking_keys(match, settings)]
 
 
+def name_search_keys(
+    event_type: EventType, given: str | None, family: str | None, years: range
+) -> list[str]:
+    """Blocking keys a name search can use: spelling variants and other scripts share them.
+
+    With a given and a family name, the key of both names (in either order); with a family name
+    alone, its phonetic key with each year in ``years`` (the keys pair it with the event year).
+    """
+    if not family:
+        return []
+    if given:
+        return keys_for(
+            event_type, dedupe.Record("q", {"given_names": given, "family_name": family})
+        )
+    column = "date_of_birth" if event_type is EventType.BIRTH else "date_of_death"
+    keys: set[str] = set()
+    for year in years:
+        match = dedupe.Record("q", {"family_name": family, column: f"{year}-06-15"})
+        keys.update(keys_for(event_type, match))
+    return sorted(keys)
+
+
 def store_keys(
     session: Session, record: Record, version: RecordVersion, area_code: str, *, new: bool
 ) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -30,7 +30,15 @@ from registry.domain import (
     today,
 )
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
-from registry.models import Area, Facility, Record, RecordVersion, RegistrationCounter, User
+from registry.models import (
+    Area,
+    DedupeKey,
+    Facility,
+    Record,
+    RecordVersion,
+    RegistrationCounter,
+    User,
+)
 from registry.schemas.records import BirthIn, DeathIn
 from registry.services import audit, duplicates
 from registry.services.areas import area_by_code, office_for
@@ -344,10 +352,7 @@ def search(
         if not (actor.covers(area.path) or (area.path and actor.area_path.startswith(area.path))):
             raise PermissionDenied("This area is outside yours.")
         stmt = stmt.where(Record.area_path.startswith(area.path, autoescape=True))
-    for name in ("family_name", "given_names"):
-        if query.get(name):
-            column = getattr(RecordVersion, name)
-            stmt = stmt.where(func.lower(column).contains(query[name].lower(), autoescape=True))
+    stmt = _by_name(stmt, event_type, query)
     if query.get("registration_number"):
         stmt = stmt.where(Record.registration_number == query["registration_number"])
     if query.get("status"):
@@ -380,6 +385,26 @@ def search(
         for record, version, area_code in rows
     ]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def _by_name(stmt: Any, event_type: EventType, query: dict[str, Any]) -> Any:
+    """Names match as written (case-insensitive) or fuzzily, through the dedupe normaliser's
+    blocking keys: "Muhammad" finds "Mohamed", and a name in Arabic script its Latin spelling."""
+    given, family = query.get("given_names"), query.get("family_name")
+    if not (given or family):
+        return stmt
+    written = [
+        func.lower(getattr(RecordVersion, name)).contains(query[name].lower(), autoescape=True)
+        for name in ("given_names", "family_name")
+        if query.get(name)
+    ]
+    first = query["date_from"].year if query.get("date_from") else today().year - 120
+    last = query["date_to"].year if query.get("date_to") else today().year
+    keys = duplicates.name_search_keys(event_type, given, family, range(first, last + 1))
+    if not keys:
+        return stmt.where(and_(*written))
+    alike = select(DedupeKey.record_id).where(DedupeKey.key.in_(keys))
+    return stmt.where(or_(and_(*written), Record.id.in_(alike)))
 
 
 def update_declaration(

@@ -152,3 +152,27 @@ def test_duplicates_are_scoped_to_the_registrars_area(api: ApiClient) -> None:
     )
     assert outsider.status_code == 403
     assert api.as_user("clerk").get("/api/v1/duplicates").status_code == 403
+
+
+def test_name_search_finds_spelling_variants_and_other_scripts(api: ApiClient) -> None:
+    clerk = api.as_user("clerk")
+    wanted = clerk.declare(body=birth(40, child={"given_names": "Mohamed", "sex": "male"}))
+    clerk.declare(
+        body=birth(
+            41,
+            child={"given_names": "Baraka", "family_name": "Mwangi"},
+            mother={"given_names": "Halima", "family_name": "Mwangi"},
+        )
+    )
+    registrar = api.as_user("registrar")
+    for given in ("Muhammad", "Mohammed", "محمد"):
+        found = registrar.get(
+            "/api/v1/births", query_string={"given_names": given, "family_name": "Otieno"}
+        )
+        assert [r["id"] for r in found.json["items"]] == [wanted["id"]], given
+    by_family = registrar.get("/api/v1/births", query_string={"family_name": "OTIENO"}).json
+    assert [r["id"] for r in by_family["items"]] == [wanted["id"]]
+    none = registrar.get(
+        "/api/v1/births", query_string={"given_names": "Zawadi", "family_name": "Otieno"}
+    )
+    assert none.json["total"] == 0
