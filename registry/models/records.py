@@ -50,6 +50,10 @@ class Record(Base):
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
     notification_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
     birth_record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
+    # The current version's event date and sex, copied whenever a version is added, so that
+    # statistics count the head rows alone (nullable only for rows older than the copy).
+    event_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(10))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[timestamp]
     updated_at: Mapped[timestamp]
@@ -66,6 +70,7 @@ class Record(Base):
 
 Index("ix_records_type_path", Record.event_type, Record.area_path)
 Index("ix_records_type_status_path", Record.event_type, Record.status, Record.area_path)
+Index("ix_records_type_status_event_date", Record.event_type, Record.status, Record.event_date)
 
 
 class RecordVersion(Base):

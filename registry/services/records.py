@@ -170,15 +170,19 @@ def _new_version(
     schema = schema_for(event_type)
     stored = schema.dump(facts)
     stored.pop("notification", None)
+    typed = _typed(event_type, facts, where)
     version = RecordVersion(
         record=record,
         version=record.version,
         kind=kind,
         created_by_id=actor.user_id,
         facts=stored,
-        **_typed(event_type, facts, where),
+        **typed,
         **extra,
     )
+    # The head keeps the current version's event date and sex for statistics.
+    record.event_date = typed["event_date"]
+    record.sex = typed["sex"]
     session.add(version)
     session.flush()
     _remember(session, version)

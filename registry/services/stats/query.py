@@ -5,6 +5,11 @@ only, inside the actor's area subtree, registered on or before the cut-off), gro
 requested category expressions in the database and returns one count per group. Areas roll up
 in SQL too: the inner query groups by area id, the outer one joins a small map from every area
 to its ancestor at the requested level and groups again.
+
+The ``records`` head carries the current version's event date and sex, so a count that needs
+only those, the area and the timeliness band (coverage, births by place and sex, by month)
+reads ``records`` alone; the current version is joined only when a dimension or condition uses
+another version column.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import visitors
 
 from registry.domain import ICD10_CHAPTERS, EventType, Status
 from registry.models import Area, Record, RecordVersion
@@ -91,7 +97,7 @@ def period_label(period: str, month: Any) -> ColumnElement[str]:
 
 def period_expr(period: str) -> Labelled:
     """The period of the event date (grouped by month number, labelled afterwards)."""
-    return Labelled(month_of(V.event_date), lambda month: period_label(period, month))
+    return Labelled(month_of(Record.event_date), lambda month: period_label(period, month))
 
 
 def period_categories(period: str) -> list[str]:
@@ -104,7 +110,7 @@ def coalesce_to(column: Any, known: list[str], otherwise: str = NOT_STATED) -> C
 
 
 def sex_expr() -> Labelled:
-    return Labelled(V.sex, lambda sex: coalesce_to(sex, ["male", "female"], "unknown"))
+    return Labelled(Record.sex, lambda sex: coalesce_to(sex, ["male", "female"], "unknown"))
 
 
 def band_expr() -> Labelled:
@@ -186,21 +192,30 @@ class AreaRollup:
     null_label: str | None = None
 
 
-def events(scope: Scope) -> Any:
-    """Registered events of the scope joined to their current version (a Select to extend)."""
-    stmt = (
-        select()
-        .select_from(Record)
-        .join(V, and_(V.record_id == Record.id, V.version == Record.version))
-        .where(
-            Record.event_type == scope.event_type.value,
-            Record.status == Status.REGISTERED.value,
-            Record.registration_date <= scope.cutoff,
-            V.event_date >= date(scope.year, 1, 1),
-            V.event_date <= date(scope.year, 12, 31),
-        )
+def events(scope: Scope, *, with_version: bool = True) -> Any:
+    """Registered events of the scope (a Select to extend), joined to their current version
+    when ``with_version``; the year is that of ``records.event_date``, the current version's."""
+    stmt = select().select_from(Record)
+    if with_version:
+        stmt = stmt.join(V, and_(V.record_id == Record.id, V.version == Record.version))
+    stmt = stmt.where(
+        Record.event_type == scope.event_type.value,
+        Record.status == Status.REGISTERED.value,
+        Record.registration_date <= scope.cutoff,
+        Record.event_date >= date(scope.year, 1, 1),
+        Record.event_date <= date(scope.year, 12, 31),
     )
     return scoped(stmt, scope.actor)
+
+
+def uses_versions(*exprs: Any) -> bool:
+    """Whether any of the SQL expressions reads a ``record_versions`` column."""
+    table = V.__table__
+    for expr in exprs:
+        clause = expr.__clause_element__() if hasattr(expr, "__clause_element__") else expr
+        if any(getattr(el, "table", None) is table for el in visitors.iterate(clause)):
+            return True
+    return False
 
 
 def area_map(level: str, path: str) -> Any:
@@ -227,10 +242,12 @@ def count_cells(
     The inner query groups the events by raw columns (area id, month number, sex, ...); the
     outer query labels those groups, rolls areas up and groups again, on a few hundred rows.
     """
-    stmt = events(scope)
-    for condition in extra_where or []:
-        stmt = stmt.where(condition)
     raws = [d.raw if isinstance(d, Labelled) else d for d in dims.values()]
+    conditions = list(extra_where or [])
+    needed = [*raws, *conditions, *([area.column] if area is not None else [])]
+    stmt = events(scope, with_version=uses_versions(*needed))
+    for condition in conditions:
+        stmt = stmt.where(condition)
     columns = [raw.label(f"d{i}") for i, raw in enumerate(raws)]
     if area is not None:
         columns.append(area.column.label("aid"))
