@@ -119,9 +119,16 @@ def person(rng: random.Random, given: list[str], family: list[str], today: date)
     }
 
 
-def prepare(admin_url: str, count: int, rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
+def prepare(
+    admin_url: str, count: int, rng: random.Random, *, reuse: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
     from alembic import command
 
+    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
+    if reuse:  # the same seed regenerates the same people; only the ids differ
+        given = sorted({name(rng, rng.randint(2, 3)) for _ in range(6000)})
+        family = sorted({name(rng, rng.randint(2, 4)) for _ in range(20000)})
+        return url, [person(rng, given, family, date.today()) for _ in range(count)]
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
@@ -289,7 +296,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(11)
     admin_url = os.environ.get("CRVS_BENCH_POSTGRES_URL", DEFAULT_PG)
-    url, people = prepare(admin_url, args.records, rng)
+    url, people = prepare(admin_url, args.records, rng, reuse=args.reuse)
     times = timed_queries(url, people, args.queries, rng)
     registry, baseline = summary(times["registry"]), summary(times["baseline"])
     print(

@@ -28,7 +28,7 @@ from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 
 REVIEW_THRESHOLD = 0.80
 LINK_THRESHOLD = 0.90
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 25  # those sharing the most blocking keys first
 DECISIONS = ("duplicate", "not_duplicate")
 
 #: Matching settings for the register (data, not code: see dedupe.settings for the schema).
@@ -100,6 +100,34 @@ def _join(*parts: str | None) -> str | None:
     return text or None
 
 
+def _values(
+    kind: str,
+    as_type: EventType,
+    *,
+    given: str | None,
+    family: str | None,
+    born: Any,
+    sex: str | None,
+    area_code: str | None,
+    mother: str | None,
+    event_date: Any,
+) -> dict[str, str | None]:
+    values: dict[str, str | None] = {
+        "given_names": given,
+        "family_name": family,
+        "date_of_birth": _iso(born),
+        "sex": sex if sex in ("male", "female") else None,
+        "area": area_code,
+    }
+    if as_type is EventType.BIRTH and kind == EventType.BIRTH:
+        values["mother"] = mother
+    if as_type is EventType.DEATH:
+        values["date_of_death"] = _iso(event_date)
+    if as_type is EventType.BIRTH and kind == EventType.DEATH:
+        values["area"] = None  # where a person died says little about where they were born
+    return values
+
+
 def as_match_record(
     record: Record, version: RecordVersion, area_code: str | None, *, as_type: EventType
 ) -> dedupe.Record:
@@ -108,19 +136,17 @@ def as_match_record(
     ``as_type`` lets a death be compared as a person against birth records (its date of
     birth against the child's).
     """
-    values: dict[str, str | None] = {
-        "given_names": version.given_names,
-        "family_name": version.family_name,
-        "date_of_birth": _iso(version.date_of_birth),
-        "sex": version.sex if version.sex in ("male", "female") else None,
-        "area": area_code,
-    }
-    if as_type is EventType.BIRTH and record.event_type == EventType.BIRTH:
-        values["mother"] = _join(version.mother_given_names, version.mother_family_name)
-    if as_type is EventType.DEATH:
-        values["date_of_death"] = _iso(version.event_date)
-    if as_type is EventType.BIRTH and record.event_type == EventType.DEATH:
-        values["area"] = None  # where a person died says little about where they were born
+    values = _values(
+        record.event_type,
+        as_type,
+        given=version.given_names,
+        family=version.family_name,
+        born=version.date_of_birth,
+        sex=version.sex,
+        area_code=area_code,
+        mother=_join(version.mother_given_names, version.mother_family_name),
+        event_date=version.event_date,
+    )
     return dedupe.Record(record.id, values)
 
 
@@ -164,33 +190,62 @@ def store_keys(
 
 @dataclass(frozen=True)
 class Scored:
-    record: Record
+    record_id: str
+    status: str
     candidate: dedupe.Candidate
 
 
 def _candidates(
     session: Session, match: dedupe.Record, keys: Sequence[str], event_type: EventType
-) -> list[tuple[Record, RecordVersion, str]]:
+) -> list[tuple[str, str, dedupe.Record]]:
+    """Records sharing a key, those sharing the most keys first, as comparable values."""
     if not keys:
         return []
-    ids = (
+    shared = (
         select(DedupeKey.record_id)
         .where(DedupeKey.key.in_(keys), DedupeKey.record_id != match.id)
-        .distinct()
+        .group_by(DedupeKey.record_id)
+        .order_by(func.count().desc(), DedupeKey.record_id)
         .limit(MAX_CANDIDATES)
-        .scalar_subquery()
+        .subquery()
     )
     stmt = (
-        select(Record, RecordVersion, Area.code)
+        select(
+            Record.id,
+            Record.event_type,
+            Record.status,
+            RecordVersion.given_names,
+            RecordVersion.family_name,
+            RecordVersion.date_of_birth,
+            RecordVersion.sex,
+            RecordVersion.mother_given_names,
+            RecordVersion.mother_family_name,
+            RecordVersion.event_date,
+            Area.code,
+        )
+        .join(shared, shared.c.record_id == Record.id)
         .join(
             RecordVersion,
             (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
         )
         .join(Area, Area.id == Record.area_id)
-        .where(Record.id.in_(ids), Record.event_type == event_type)
-        .where(Record.status != Status.REJECTED)
+        .where(Record.event_type == event_type, Record.status != Status.REJECTED)
     )
-    return [(r, v, code) for r, v, code in session.execute(stmt).all()]
+    out = []
+    for row in session.execute(stmt):
+        values = _values(
+            row.event_type,
+            event_type,
+            given=row.given_names,
+            family=row.family_name,
+            born=row.date_of_birth,
+            sex=row.sex,
+            area_code=row.code,
+            mother=_join(row.mother_given_names, row.mother_family_name),
+            event_date=row.event_date,
+        )
+        out.append((row.id, row.status, dedupe.Record(row.id, values)))
+    return out
 
 
 def score(
@@ -201,10 +256,9 @@ def score(
     rows = _candidates(session, match, keys_for(against, match), against)
     if not rows:
         return []
-    others = [as_match_record(r, v, code, as_type=against) for r, v, code in rows]
-    by_id = {r.id: r for r, _, _ in rows}
-    scored = dedupe.score_candidates(match, others, model(against))
-    return [Scored(by_id[c.right_id], c) for c in scored]
+    status = {record_id: state for record_id, state, _ in rows}
+    scored = dedupe.score_candidates(match, [m for _, _, m in rows], model(against))
+    return [Scored(c.right_id, status[c.right_id], c) for c in scored]
 
 
 def on_declared(
@@ -228,16 +282,17 @@ def on_declared(
     for hit in score(session, record, version, area_code, event_type):
         if hit.candidate.probability < REVIEW_THRESHOLD:
             break
-        other = hit.record
-        if other.status == Status.NOTIFIED and record.notification_id is None:
-            _complete_notification(session, actor, record, other)
+        if hit.status == Status.NOTIFIED and record.notification_id is None:
+            notification = session.get(Record, hit.record_id)
+            assert notification is not None
+            _complete_notification(session, actor, record, notification)
             continue
-        if other.id in open_before or _already_paired(session, record.id, other.id):
+        if hit.record_id in open_before or _already_paired(session, record.id, hit.record_id):
             continue
         session.add(
             DuplicateCandidate(
                 record_id=record.id,
-                existing_id=other.id,
+                existing_id=hit.record_id,
                 probability=hit.candidate.probability,
                 match_weight=hit.candidate.match_weight,
                 explanation=hit.candidate.explain(),
@@ -249,18 +304,21 @@ def on_declared(
             actor,
             "duplicate_suspected",
             record_id=record.id,
-            details={"existing": other.id, "probability": round(hit.candidate.probability, 4)},
+            details={
+                "existing": hit.record_id,
+                "probability": round(hit.candidate.probability, 4),
+            },
         )
     if event_type is EventType.DEATH and record.birth_record_id is None:
         births = score(session, record, version, area_code, EventType.BIRTH)
         if births and births[0].candidate.probability >= LINK_THRESHOLD:
-            record.birth_record_id = births[0].record.id
+            record.birth_record_id = births[0].record_id
             audit.record(
                 session,
                 actor,
                 "linked_birth",
                 record_id=record.id,
-                details={"birth": births[0].record.id},
+                details={"birth": births[0].record_id},
             )
     session.flush()
 
