@@ -154,7 +154,7 @@ def bulk_load(engine: Any, count: int, ids: tuple[int, str, int, int, int, int])
         records_copy = (
             "COPY records (id, event_type, status, version, area_id, area_path, "
             "registration_number, office_id, registration_date, timeliness, registered_by_id, "
-            "created_by_id, created_at, updated_at) FROM STDIN"
+            "created_by_id, created_at, updated_at, event_date, sex) FROM STDIN"
         )
         versions_copy = (
             "COPY record_versions (record_id, version, kind, created_at, created_by_id, facts, "
@@ -174,11 +174,11 @@ def bulk_load(engine: Any, count: int, ids: tuple[int, str, int, int, int, int])
             facts = birth_body(rng, born)
             rows.append((str(uuid.uuid4()), born, registered, number, facts))
         with cursor.copy(records_copy) as copy:
-            for record_id, born, registered, number, _facts in rows:
+            for record_id, born, registered, number, facts in rows:
                 band = "current" if (registered - born).days <= 30 else "late"
                 copy.write_row((record_id, EventType.BIRTH.value, "registered", 1, area_id,
                                 area_path, number, office_id, registered, band, registrar_id,
-                                clerk_id, now, now))  # fmt: skip
+                                clerk_id, now, now, born, facts["child"]["sex"]))  # fmt: skip
         with cursor.copy(versions_copy) as copy:
             for record_id, born, _registered, _number, facts in rows:
                 child, mother = facts["child"], facts["mother"]

@@ -186,14 +186,14 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
             with cursor.copy(
                 "COPY records (id, event_type, status, version, area_id, area_path, "
                 "registration_number, office_id, registration_date, timeliness, created_by_id, "
-                "created_at, updated_at) FROM STDIN"
+                "created_at, updated_at, event_date, sex) FROM STDIN"
             ) as copy:
                 for rid, p in zip(record_ids, part, strict=True):
                     seq += 1
                     body = f"O11-B{p['born'].year}X-{seq:07d}"
                     copy.write_row((rid, "birth", "registered", 1, area_id, area_path,
                                     f"{body}-{check_character(body)}", office_id, p["born"],
-                                    "current", clerk_id, now, now))  # fmt: skip
+                                    "current", clerk_id, now, now, p["born"], p["sex"]))  # fmt: skip
             with cursor.copy(
                 "COPY record_versions (record_id, version, kind, created_at, created_by_id, "
                 "facts, event_date, sex, given_names, family_name, place_type, "
