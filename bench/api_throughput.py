@@ -32,7 +32,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_NAME = "crvs_bench_api"
 
 
@@ -100,31 +99,16 @@ def birth_body(rng: random.Random, day: date) -> dict[str, Any]:
 
 
 def prepare_database(admin_url: str, preload: int) -> str:
-    from sqlalchemy import create_engine, select, text
-    from sqlalchemy.engine import make_url
-
-    from registry.db import make_engine
-    from registry.migrations import alembic_config
-    from registry.models import Area, Facility, User
-    from registry.services import demo
-    from registry.services.settings import RegistrySettings
-
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
-    from alembic import command
-
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    settings = RegistrySettings(argon2_time_cost=1, argon2_memory_cost=1024)
+    from bench.pg import fresh_database
+    from registry.db import make_engine
+    from registry.models import Area, Facility, User
+
+    url = fresh_database(admin_url, DB_NAME, demo_country=True)
+    engine = make_engine(url)
     with Session(engine) as session:
-        demo.load_country(session, settings, date.today().year)
-        session.commit()
         d11 = session.scalars(select(Area).where(Area.code == "D11")).one()
         f111 = session.scalars(select(Facility).where(Facility.code == "F111")).one()
         o11 = session.scalars(select(Facility).where(Facility.code == "O11")).one()
@@ -255,7 +239,6 @@ def drive(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, A
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
     tokens: dict[str, str] = {}
     if mode == "registry":
         for user, password in (("clerk", "demo-clerk-pass"), ("registrar", "demo-registrar-pass")):
@@ -263,6 +246,8 @@ def drive(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, A
                                    {"username": user, "password": password}, {})  # fmt: skip
             assert status == 201, body
             tokens[user] = body["token"]
+
+    deadline = time.perf_counter() + seconds  # after signing in (argon2 is slow on purpose)
 
     def worker(n: int) -> None:
         nonlocal errors
@@ -339,6 +324,8 @@ def main() -> None:
     if args.command == "drive":
         print(json.dumps(drive(args.port, args.mode, args.seconds, args.concurrency)))
         return
+
+    from bench.pg import DEFAULT_PG
 
     admin_url = os.environ.get("CRVS_BENCH_POSTGRES_URL", DEFAULT_PG)
     url = prepare_database(admin_url, args.preload)

@@ -29,20 +29,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import dedupe  # noqa: E402
+from bench.pg import DEFAULT_PG, database_url, fresh_database  # noqa: E402
 from dedupe.blocking import Table, rule_keys  # noqa: E402
 from registry.db import make_engine  # noqa: E402
 from registry.domain import EventType, check_character  # noqa: E402
-from registry.migrations import alembic_config  # noqa: E402
 from registry.models import Area, DedupeKey, Facility, Record, RecordVersion, User  # noqa: E402
-from registry.services import demo, duplicates  # noqa: E402
-from registry.services.settings import RegistrySettings  # noqa: E402
+from registry.services import duplicates  # noqa: E402
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_NAME = "crvs_bench_dedupe"
 SYLLABLES = [
     "ba",
@@ -122,37 +119,21 @@ def person(rng: random.Random, given: list[str], family: list[str], today: date)
 def prepare(
     admin_url: str, count: int, rng: random.Random, *, reuse: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:
-    from alembic import command
-
-    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
-    if reuse:  # the same seed regenerates the same people; only the ids differ
-        given = sorted({name(rng, rng.randint(2, 3)) for _ in range(6000)})
-        family = sorted({name(rng, rng.randint(2, 4)) for _ in range(20000)})
-        return url, [person(rng, given, family, date.today()) for _ in range(count)]
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
-    command.upgrade(alembic_config(url), "head")
+    """The register's people (the same seed gives the same people), loaded unless ``reuse``."""
+    given = sorted({name(rng, rng.randint(2, 3)) for _ in range(6000)})
+    family = sorted({name(rng, rng.randint(2, 4)) for _ in range(20000)})
+    today = date.today()
+    people = [person(rng, given, family, today) for _ in range(count)]
+    if reuse:
+        return database_url(admin_url, DB_NAME), people
+    url = fresh_database(admin_url, DB_NAME, demo_country=True)
     engine = make_engine(url)
     with Session(engine) as session:
-        demo.load_country(
-            session,
-            RegistrySettings(argon2_time_cost=1, argon2_memory_cost=1024),
-            date.today().year,
-        )
-        session.commit()
         d11 = session.scalars(select(Area).where(Area.code == "D11")).one()
         f111 = session.scalars(select(Facility).where(Facility.code == "F111")).one()
         o11 = session.scalars(select(Facility).where(Facility.code == "O11")).one()
         clerk = session.scalars(select(User).where(User.username == "clerk")).one()
         ids = (d11.id, d11.path, f111.id, o11.id, clerk.id)
-    given = sorted({name(rng, rng.randint(2, 3)) for _ in range(6000)})
-    family = sorted({name(rng, rng.randint(2, 4)) for _ in range(20000)})
-    today = date.today()
-    people = [person(rng, given, family, today) for _ in range(count)]
     started = time.perf_counter()
     load(engine, people, ids)
     print(

@@ -29,7 +29,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from registry.migrations import alembic_config  # noqa: E402
+from bench.pg import fresh_database  # noqa: E402
 from registry.services import stats  # noqa: E402
 from registry.services.areas import load_areas, load_denominators, load_facilities  # noqa: E402
 from registry.services.settings import RegistrySettings  # noqa: E402
@@ -96,20 +95,6 @@ GROUP BY 1, 2, 3, 4
 """
 
 
-def fresh_database(admin_url: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{NAME}"'))
-    admin.dispose()
-    url = make_url(admin_url).set(database=NAME).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(url, conn), "head")
-    engine.dispose()
-    return url
-
-
 def load(url: str, n: int) -> None:
     engine = create_engine(url)
     with Session(engine) as session:
@@ -164,7 +149,7 @@ def main() -> None:
     if args.reuse:
         url = make_url(admin_url).set(database=NAME).render_as_string(hide_password=False)
     else:
-        url = fresh_database(admin_url)
+        url = fresh_database(admin_url, NAME)
         load(url, args.events)
     engine = create_engine(url)
     cutoff = f"{YEAR + 1}-12-31"
