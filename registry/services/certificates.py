@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 import certificates as certs
@@ -393,7 +393,7 @@ def print_batch(
     key = signer(settings)
     _ensure_public_key(session, key)
     collector = Collector("Held at the office for collection", "office")
-    rows: list[IssuedCertificate] = []
+    serials: list[str] = []
 
     def items() -> Iterator[tuple[certs.BirthRecord | certs.DeathRecord, certs.Issue]]:
         for record, version in _registered_since(session, actor, area_path, since):
@@ -402,8 +402,12 @@ def print_batch(
             )
             session.add(row)
             session.flush()
-            rows.append(row)
-            yield certificate_data(session, record, version), printed
+            serials.append(row.serial)
+            data = certificate_data(session, record, version)
+            # Keep memory flat: nothing of a printed record stays in the session.
+            for done in (row, record, version):
+                session.expunge(done)
+            yield data, printed
 
     hasher = hashlib.sha256()
     writer = _HashingWriter(out, hasher)
@@ -414,8 +418,12 @@ def print_batch(
     except certs.FontNotFound as exc:
         raise Unavailable(f"A font is missing on this server: {exc}") from None
     digest = hasher.hexdigest()
-    for row in rows:
-        row.pdf_sha256 = digest
+    for start in range(0, len(serials), 1000):
+        session.execute(
+            update(IssuedCertificate)
+            .where(IssuedCertificate.serial.in_(serials[start : start + 1000]))
+            .values(pdf_sha256=digest)
+        )
     audit.record(
         session, actor, "certificates_printed",
         details={"pages": pages, "since": since.isoformat(), "sha256": digest},

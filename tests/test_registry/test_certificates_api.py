@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from certificates import check_serial
 from registry.cli import main
+from registry.db import make_engine
 from registry.models import AuditEvent, IssuedCertificate
 from tests.factories import ApiClient, birth, death
 
@@ -204,6 +205,11 @@ def test_keys_and_batch_printing_on_the_command_line(
     pages = int(line.split()[1])
     assert pages >= 1
     assert len(PdfReader(str(out)).pages) == pages
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        digests = set(session.scalars(select(IssuedCertificate.pdf_sha256)))
+    engine.dispose()
+    assert digests == {hashlib.sha256(out.read_bytes()).hexdigest()}  # the ledger knows the file
     none = runner.invoke(
         main,
         [
