@@ -32,42 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.pg import made_up_name  # noqa: E402
+
 DB_NAME = "crvs_bench_api"
-
-
-SYLLABLES = [
-    "ba",
-    "be",
-    "bi",
-    "bo",
-    "bu",
-    "da",
-    "de",
-    "di",
-    "do",
-    "ka",
-    "ke",
-    "ki",
-    "ko",
-    "ku",
-    "la",
-    "le",
-    "li",
-    "lo",
-    "lu",
-    "ma",
-    "me",
-    "mi",
-    "mo",
-    "mu",
-    "na",
-    "ne",
-    "ni",
-]
-
-
-def made_up_name(rng: random.Random, parts: int = 3) -> str:
-    return "".join(rng.choice(SYLLABLES) for _ in range(parts)).title()
 
 
 def birth_body(rng: random.Random, day: date) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import dedupe  # noqa: E402
-from bench.pg import DEFAULT_PG, database_url, fresh_database  # noqa: E402
+from bench.pg import DEFAULT_PG, database_url, fresh_database, made_up_name  # noqa: E402
 from dedupe.blocking import Table, rule_keys  # noqa: E402
 from registry.db import make_engine  # noqa: E402
 from registry.domain import EventType, check_character  # noqa: E402
@@ -41,67 +41,6 @@ from registry.models import Area, DedupeKey, Facility, Record, RecordVersion, Us
 from registry.services import duplicates  # noqa: E402
 
 DB_NAME = "crvs_bench_dedupe"
-SYLLABLES = [
-    "ba",
-    "be",
-    "bi",
-    "bo",
-    "bu",
-    "da",
-    "de",
-    "di",
-    "do",
-    "ka",
-    "ke",
-    "ki",
-    "ko",
-    "ku",
-    "la",
-    "le",
-    "li",
-    "lo",
-    "lu",
-    "ma",
-    "me",
-    "mi",
-    "mo",
-    "mu",
-    "na",
-    "ne",
-    "ni",
-    "no",
-    "nu",
-    "ra",
-    "re",
-    "ri",
-    "ro",
-    "ru",
-    "sa",
-    "se",
-    "si",
-    "so",
-    "ta",
-    "te",
-    "ti",
-    "to",
-    "wa",
-    "we",
-    "ya",
-    "yo",
-    "ju",
-    "ji",
-    "za",
-    "zi",
-    "ha",
-    "he",
-    "ho",
-    "fa",
-    "fe",
-]
-
-
-def name(rng: random.Random, parts: int) -> str:
-    return "".join(rng.choice(SYLLABLES) for _ in range(parts)).title()
 
 
 def person(rng: random.Random, given: list[str], family: list[str], today: date) -> dict[str, Any]:
@@ -120,8 +59,8 @@ def prepare(
     admin_url: str, count: int, rng: random.Random, *, reuse: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:
     """The register's people (the same seed gives the same people), loaded unless ``reuse``."""
-    given = sorted({name(rng, rng.randint(2, 3)) for _ in range(6000)})
-    family = sorted({name(rng, rng.randint(2, 4)) for _ in range(20000)})
+    given = sorted({made_up_name(rng, rng.randint(2, 3)) for _ in range(6000)})
+    family = sorted({made_up_name(rng, rng.randint(2, 4)) for _ in range(20000)})
     today = date.today()
     people = [person(rng, given, family, today) for _ in range(count)]
     if reuse:
@@ -226,7 +165,7 @@ def timed_queries(
             p = (
                 variant(rng, rng.choice(people))
                 if i % 2 == 0
-                else person(rng, given, [name(rng, 3)], date.today())
+                else person(rng, given, [made_up_name(rng, 3)], date.today())
             )
             record = Record(id=str(uuid.uuid4()), event_type=EventType.BIRTH, status="declared", version=1,
                             area_id=area.id, area_path=area.path)  # fmt: skip

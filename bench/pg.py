@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,8 @@ from registry.services import demo  # noqa: E402
 from registry.services.settings import RegistrySettings  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+#: Syllables for made-up names: distinct people without any real person's name.
+SYLLABLES = "ba be bi bo bu da de di do ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so ta te ti to wa we ya yo ju ji za zi ha he ho fa fe".split()  # noqa: SIM905
 FAST_HASHING = RegistrySettings(argon2_time_cost=1, argon2_memory_cost=1024)
 
 
@@ -43,3 +46,8 @@ def fresh_database(admin_url: str, name: str, *, demo_country: bool = False) -> 
             session.commit()
     engine.dispose()
     return url
+
+
+def made_up_name(rng: random.Random, parts: int = 3) -> str:
+    """A capitalised name of ``parts`` random syllables."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(parts)).title()
