@@ -85,7 +85,7 @@ def _user_out(user: User) -> dict[str, Any]:
 @blp.route("/areas")
 class Areas(MethodView):
     @unit_of_work
-    @blp.arguments(LookupArgs, location="query")
+    @blp.arguments(LookupArgs(), location="query")
     @blp.response(200, AreaOut(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Areas whose code or name starts with ``q`` (for pickers)."""
@@ -96,7 +96,7 @@ class Areas(MethodView):
 @blp.route("/facilities")
 class Facilities(MethodView):
     @unit_of_work
-    @blp.arguments(FacilityArgs, location="query")
+    @blp.arguments(FacilityArgs(), location="query")
     @blp.response(200, FacilityOut(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Facilities and offices whose code or name starts with ``q`` (for pickers)."""
@@ -124,7 +124,7 @@ class Users(MethodView):
         return [_user_out(u) for u in db_session().scalars(stmt)]
 
     @unit_of_work
-    @blp.arguments(UserIn)
+    @blp.arguments(UserIn())
     @blp.response(201, UserOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Create a user with one role and one area (administrators only)."""

@@ -19,7 +19,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign i
 
 @blp.route("/token")
 class Token(MethodView):
-    @blp.arguments(TokenIn)
+    @blp.arguments(TokenIn())
     @blp.response(201, TokenOut)
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

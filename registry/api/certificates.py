@@ -53,7 +53,7 @@ def _routes(event_type: EventType, plural: str) -> None:
     @blp.route(f"/{plural}/<uuid:record_id>/certificates", endpoint=f"{plural}_certificates")
     class Certificates(MethodView):
         @unit_of_work
-        @blp.arguments(CertificateIn)
+        @blp.arguments(CertificateIn())
         @blp.doc(responses=PDF_RESPONSE)
         def post(self, data: dict[str, Any], record_id: UUID) -> Response:
             """Issue a certificate (or a certified copy) of a registered record, as a PDF."""
@@ -82,7 +82,7 @@ _routes(EventType.DEATH, "deaths")
 @blp.route("/certificates/<string:serial>/revoke")
 class Revoke(MethodView):
     @unit_of_work
-    @blp.arguments(RevokeIn)
+    @blp.arguments(RevokeIn())
     @blp.response(200, IssuedOut)
     def post(self, data: dict[str, Any], serial: str) -> dict[str, Any]:
         """Revoke a certificate; verification reports it as revoked from then on."""
@@ -93,7 +93,7 @@ class Revoke(MethodView):
 @blp.route("/certificates/verify")
 class Verify(MethodView):
     @unit_of_work
-    @blp.arguments(VerifyIn)
+    @blp.arguments(VerifyIn())
     @blp.response(200, VerifyOut)
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

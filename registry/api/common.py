@@ -20,7 +20,7 @@ from registry.extensions import db_session
 from registry.models import IdempotencyKey
 from registry.services import idempotency
 from registry.services.scoping import Actor
-from registry.services.users import user_for_token
+from registry.services.users import actor_for_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_KEY_LENGTH = 255
@@ -38,10 +38,10 @@ def current_actor() -> Actor:
     """The actor behind the request's bearer token; 401 without a valid one."""
     if "actor" not in g:
         token = bearer_token()
-        user = user_for_token(db_session(), token) if token else None
-        if user is None:
+        found = actor_for_token(db_session(), token) if token else None
+        if found is None:
             raise AuthenticationFailed()
-        g.actor = Actor.from_user(user)
+        g.actor = found
     actor: Actor = g.actor
     return actor
 

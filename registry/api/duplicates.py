@@ -24,7 +24,7 @@ blp = Blueprint(
 @blp.route("")
 class Duplicates(MethodView):
     @unit_of_work
-    @blp.arguments(DuplicateQuery, location="query")
+    @blp.arguments(DuplicateQuery(), location="query")
     @blp.response(200, DuplicatePage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Suspected duplicates whose newer declaration lies in your area."""
@@ -36,7 +36,7 @@ class Duplicates(MethodView):
 @blp.route("/<uuid:candidate_id>/decision")
 class Decision(MethodView):
     @unit_of_work
-    @blp.arguments(DecisionIn)
+    @blp.arguments(DecisionIn())
     @blp.response(200, DuplicateOut)
     def post(self, data: dict[str, Any], candidate_id: UUID) -> dict[str, Any]:
         """Decide: ``duplicate`` rejects the newer declaration and links it to the existing one."""

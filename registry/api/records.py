@@ -44,14 +44,14 @@ def make_blueprint(
     @blp.route("")
     class Collection(MethodView):
         @unit_of_work
-        @blp.arguments(RecordQuery, location="query")
+        @blp.arguments(RecordQuery(), location="query")
         @blp.response(200, RecordPage)
         def get(self, query: dict[str, Any]) -> dict[str, Any]:
             """Search records in your area (summaries only)."""
             return records.search(db_session(), current_actor(), event_type, query)
 
         @unit_of_work
-        @blp.arguments(schema_in)
+        @blp.arguments(schema_in())
         @blp.response(201, schema_out)
         def post(self, data: dict[str, Any]) -> Any:
             """Notify (``notification: true``) or declare an event."""
@@ -68,7 +68,7 @@ def make_blueprint(
             return records.read(db_session(), current_actor(), event_type, str(record_id))
 
         @unit_of_work
-        @blp.arguments(schema_in)
+        @blp.arguments(schema_in())
         @blp.response(200, schema_out)
         def put(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
             """Complete a notification, amend a declaration or resubmit a rejected one."""
@@ -88,7 +88,7 @@ def make_blueprint(
     @blp.route("/<uuid:record_id>/register")
     class Register(MethodView):
         @unit_of_work
-        @blp.arguments(RegisterIn)
+        @blp.arguments(RegisterIn())
         @blp.response(200, schema_out)
         def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
             """Register a declared record: assigns its number (a delayed one needs a reason)."""
@@ -105,7 +105,7 @@ def make_blueprint(
     @blp.route("/<uuid:record_id>/reject")
     class Reject(MethodView):
         @unit_of_work
-        @blp.arguments(RejectIn)
+        @blp.arguments(RejectIn())
         @blp.response(200, schema_out)
         def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
             """Reject a notification or declaration, with the reason."""
@@ -117,7 +117,7 @@ def make_blueprint(
     @blp.route("/<uuid:record_id>/corrections")
     class Corrections(MethodView):
         @unit_of_work
-        @blp.arguments(CorrectionIn)
+        @blp.arguments(CorrectionIn())
         @blp.response(201, schema_out)
         def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
             """Correct a registered record: a new version with reason and evidence."""

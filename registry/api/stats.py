@@ -26,7 +26,7 @@ blp = Blueprint(
 @blp.route("/<string:table>")
 class StatsTable(MethodView):
     @unit_of_work
-    @blp.arguments(StatsQuery, location="query")
+    @blp.arguments(StatsQuery(), location="query")
     @blp.response(200, StatsOut)
     @blp.alt_response(200, description="CSV or XLSX download with format=csv|xlsx")
     def get(self, query: dict[str, Any], table: str) -> Any:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, AuditHead
@@ -27,6 +27,10 @@ from registry.services.scoping import Actor
 
 GENESIS = "0" * 64
 HEAD_ID = 1
+EVENT_COLUMNS = (
+    "seq", "at", "user_id", "username", "role", "area_code", "action", "record_id", "reason",
+    "details", "prev_hash", "hash",
+)  # fmt: skip
 
 
 def canonical(event: AuditEvent) -> bytes:
@@ -51,20 +55,19 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
-def _locked_head(session: Session) -> AuditHead:
-    stmt = (
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = session.execute(stmt).scalar_one_or_none()
+HEAD_FOR_UPDATE = (
+    select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+)
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """The head's sequence number and hash, its row locked until the transaction ends."""
+    conn = session.connection()
+    head = conn.execute(HEAD_FOR_UPDATE).first()
     if head is None:
-        session.execute(
-            insert_ignore(session, AuditHead, {"id": HEAD_ID, "seq": 0, "hash": GENESIS})
-        )
-        head = session.execute(stmt).scalar_one()
-    return head
+        conn.execute(insert_ignore(session, AuditHead, {"id": HEAD_ID, "seq": 0, "hash": GENESIS}))
+        head = conn.execute(HEAD_FOR_UPDATE).one()
+    return int(head.seq), str(head.hash)
 
 
 PENDING = "crvs.audit.pending"
@@ -103,18 +106,25 @@ def record(
 
 
 def seal(session: Session) -> None:
-    """Chain the transaction's pending events under the locked head row (before commit)."""
+    """Chain the transaction's pending events under the locked head row (before commit).
+
+    The transaction's other changes are flushed first, so the lock is held only for three short
+    statements (lock the head, insert the events, move the head) and the commit.
+    """
     pending: list[AuditEvent] = session.info.pop(PENDING, [])
     if not pending:
         return
-    head = _locked_head(session)
-    for event in pending:
-        event.seq = head.seq + 1
-        event.prev_hash = head.hash
-        event.hash = event_hash(event)
-        session.add(event)
-        head.seq, head.hash = event.seq, event.hash
     session.flush()
+    seq, prev = _locked_head(session)
+    rows = []
+    for event in pending:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = event_hash(event)
+        rows.append({column: getattr(event, column) for column in EVENT_COLUMNS})
+    conn = session.connection()
+    conn.execute(insert(AuditEvent), rows)
+    conn.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev))
 
 
 def discard(session: Session) -> None:

@@ -179,13 +179,15 @@ def name_search_keys(
 
 def store_keys(
     session: Session, record: Record, version: RecordVersion, area_code: str, *, new: bool
-) -> None:
-    """Replace the record's blocking keys with those of its current version."""
+) -> list[str]:
+    """Replace the record's blocking keys with those of its current version; return them."""
     event_type = EventType(record.event_type)
     match = as_match_record(record, version, area_code, as_type=event_type)
     if not new:
         session.execute(delete(DedupeKey).where(DedupeKey.record_id == record.id))
-    session.add_all(DedupeKey(record_id=record.id, key=k) for k in set(keys_for(event_type, match)))
+    keys = sorted(set(keys_for(event_type, match)))
+    session.add_all(DedupeKey(record_id=record.id, key=k) for k in keys)
+    return keys
 
 
 @dataclass(frozen=True)
@@ -249,11 +251,19 @@ def _candidates(
 
 
 def score(
-    session: Session, record: Record, version: RecordVersion, area_code: str, against: EventType
+    session: Session,
+    record: Record,
+    version: RecordVersion,
+    area_code: str,
+    against: EventType,
+    keys: Sequence[str] | None = None,
 ) -> list[Scored]:
-    """Records of type ``against`` that share a blocking key with ``record``, scored, best first."""
+    """Records of type ``against`` that share a blocking key with ``record``, scored, best first.
+
+    ``keys`` are the record's keys as ``against`` when the caller has them already.
+    """
     match = as_match_record(record, version, area_code, as_type=against)
-    rows = _candidates(session, match, keys_for(against, match), against)
+    rows = _candidates(session, match, keys_for(against, match) if keys is None else keys, against)
     if not rows:
         return []
     status = {record_id: state for record_id, state, _ in rows}
@@ -273,13 +283,13 @@ def on_declared(
     area_code = record.area.code
     event_type = EventType(record.event_type)
     new = version.version == 1 and not rescan  # a first declaration has no keys or pairs yet
-    store_keys(session, record, version, area_code, new=new)
+    keys = store_keys(session, record, version, area_code, new=new)
     if record.status == Status.NOTIFIED:
         return
     open_before = (
         set() if version.version == 1 else {c.existing_id for c in for_record(session, record.id)}
     )
-    for hit in score(session, record, version, area_code, event_type):
+    for hit in score(session, record, version, area_code, event_type, keys):
         if hit.candidate.probability < REVIEW_THRESHOLD:
             break
         if hit.status == Status.NOTIFIED and record.notification_id is None:

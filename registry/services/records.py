@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -50,8 +50,12 @@ DECLARERS = (Role.CLERK, Role.REGISTRAR)
 REGISTRARS = (Role.REGISTRAR,)
 
 
+SCHEMAS: dict[EventType, Schema] = {EventType.BIRTH: BirthIn(), EventType.DEATH: DeathIn()}
+
+
 def schema_for(event_type: EventType) -> Schema:
-    return BirthIn() if event_type is EventType.BIRTH else DeathIn()
+    """The declaration schema (one instance each: building a nested schema is not cheap)."""
+    return SCHEMAS[event_type]
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,13 @@ def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> 
     facility = None
     area = None
     if place.get("facility_code"):
-        facility = session.scalars(
-            select(Facility).where(Facility.code == place["facility_code"])
+        # The facility's area comes in the same statement (``facility.area`` is then known).
+        found = session.execute(
+            select(Facility, Area)
+            .join(Area, Area.id == Facility.area_id)
+            .where(Facility.code == place["facility_code"])
         ).first()
+        facility = found[0] if found else None
         if facility is None:
             errors.setdefault("place", {})["facility_code"] = ["Unknown facility code."]
         elif (
@@ -240,17 +248,27 @@ def _get(session: Session, actor: Actor, event_type: EventType, record_id: str) 
 def _get_for_update(
     session: Session, actor: Actor, event_type: EventType, record_id: str
 ) -> Record:
-    """The record, locked until the transaction ends (state changes queue per record)."""
+    """The record, locked until the transaction ends (state changes queue per record).
+
+    Its area and current version come in the same statement: they are what every change reads.
+    """
     stmt = (
-        select(Record)
+        select(Record, RecordVersion, Area)
+        .join(
+            RecordVersion,
+            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+        )
+        .join(Area, Area.id == Record.area_id)
         .where(Record.id == record_id)
-        .with_for_update()
+        .with_for_update(of=Record)
         .execution_options(populate_existing=True)
     )
-    record = session.execute(stmt).scalar_one_or_none()
-    if record is None or record.event_type != event_type:
+    found = session.execute(stmt).first()
+    if found is None or found[0].event_type != event_type:
         raise NotFound(f"No {event_type.value} record {record_id}.")
+    record, version, _area = found
     ensure_covers(actor, record.area_path)
+    _remember(session, version)
     return record
 
 
@@ -446,19 +464,19 @@ def update_declaration(
 def next_number(session: Session, office: Facility, event_type: EventType, year: int) -> int:
     """The next counter value, taken under a row lock held until the transaction ends."""
     key = {"office_id": office.id, "event_type": event_type.value, "year": year}
-    stmt = (
-        select(RegistrationCounter)
+    # One statement takes the row lock and the number; the first number of a year makes the row.
+    bump = (
+        update(RegistrationCounter)
         .filter_by(**key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        .values(last_value=RegistrationCounter.last_value + 1)
+        .returning(RegistrationCounter.last_value)
+        .execution_options(synchronize_session=False)
     )
-    counter = session.execute(stmt).scalar_one_or_none()
-    if counter is None:
+    value = session.execute(bump).scalar_one_or_none()
+    if value is None:
         session.execute(insert_ignore(session, RegistrationCounter, key | {"last_value": 0}))
-        counter = session.execute(stmt).scalar_one()
-    counter.last_value += 1
-    session.flush()
-    return counter.last_value
+        value = session.execute(bump).scalar_one()
+    return int(value)
 
 
 def register(
