@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 import dedupe
@@ -186,7 +186,11 @@ def store_keys(
     if not new:
         session.execute(delete(DedupeKey).where(DedupeKey.record_id == record.id))
     keys = sorted(set(keys_for(event_type, match)))
-    session.add_all(DedupeKey(record_id=record.id, key=k) for k in keys)
+    if keys:
+        session.flush()  # the record row first: keys refer to it
+        session.connection().execute(
+            insert(DedupeKey), [{"record_id": record.id, "key": k} for k in keys]
+        )
     return keys
 
 
@@ -197,44 +201,52 @@ class Scored:
     candidate: dedupe.Candidate
 
 
+# Built once: the look-up runs on every declaration. ``keys`` expands to the record's keys.
+_SHARED = (
+    select(DedupeKey.record_id)
+    .where(DedupeKey.key.in_(bindparam("keys", expanding=True)))
+    .where(DedupeKey.record_id != bindparam("record_id"))
+    .group_by(DedupeKey.record_id)
+    .order_by(func.count().desc(), DedupeKey.record_id)
+    .limit(MAX_CANDIDATES)
+    .subquery()
+)
+CANDIDATES = (
+    select(
+        Record.id,
+        Record.event_type,
+        Record.status,
+        RecordVersion.given_names,
+        RecordVersion.family_name,
+        RecordVersion.date_of_birth,
+        RecordVersion.sex,
+        RecordVersion.mother_given_names,
+        RecordVersion.mother_family_name,
+        RecordVersion.event_date,
+        Area.code,
+    )
+    .join(_SHARED, _SHARED.c.record_id == Record.id)
+    .join(
+        RecordVersion,
+        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+    )
+    .join(Area, Area.id == Record.area_id)
+    .where(Record.event_type == bindparam("event_type"), Record.status != Status.REJECTED.value)
+)
+
+
 def _candidates(
     session: Session, match: dedupe.Record, keys: Sequence[str], event_type: EventType
 ) -> list[tuple[str, str, dedupe.Record]]:
     """Records sharing a key, those sharing the most keys first, as comparable values."""
     if not keys:
         return []
-    shared = (
-        select(DedupeKey.record_id)
-        .where(DedupeKey.key.in_(keys), DedupeKey.record_id != match.id)
-        .group_by(DedupeKey.record_id)
-        .order_by(func.count().desc(), DedupeKey.record_id)
-        .limit(MAX_CANDIDATES)
-        .subquery()
-    )
-    stmt = (
-        select(
-            Record.id,
-            Record.event_type,
-            Record.status,
-            RecordVersion.given_names,
-            RecordVersion.family_name,
-            RecordVersion.date_of_birth,
-            RecordVersion.sex,
-            RecordVersion.mother_given_names,
-            RecordVersion.mother_family_name,
-            RecordVersion.event_date,
-            Area.code,
-        )
-        .join(shared, shared.c.record_id == Record.id)
-        .join(
-            RecordVersion,
-            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-        )
-        .join(Area, Area.id == Record.area_id)
-        .where(Record.event_type == event_type, Record.status != Status.REJECTED)
+    session.flush()  # the statement runs on the connection: pending changes first
+    found = session.connection().execute(
+        CANDIDATES, {"keys": list(keys), "record_id": match.id, "event_type": event_type.value}
     )
     out = []
-    for row in session.execute(stmt):
+    for row in found:
         values = _values(
             row.event_type,
             event_type,
