@@ -95,6 +95,7 @@ def bulk_load(engine: Any, count: int, ids: tuple[int, str, int, int, int, int])
     from registry.domain import EventType, check_character
 
     area_id, area_path, facility_id, office_id, clerk_id, registrar_id = ids
+    area_code = "D11"
     rng = random.Random(7)
     today = date.today()
     now = datetime.now(UTC).isoformat()
@@ -139,6 +140,9 @@ def bulk_load(engine: Any, count: int, ids: tuple[int, str, int, int, int, int])
                                 mother["given_names"], mother["family_name"],
                                 mother["date_of_birth"], 30, child["birth_weight_grams"],
                                 "single", "nurse_midwife"))  # fmt: skip
+        with cursor.copy("COPY dedupe_keys (record_id, key) FROM STDIN") as copy:
+            for record_id, key in blocking_keys(rows, area_code):
+                copy.write_row((record_id, key))
         with cursor.copy(
             "COPY registration_counters (office_id, event_type, year, last_value) FROM STDIN"
         ) as copy:
@@ -149,6 +153,36 @@ def bulk_load(engine: Any, count: int, ids: tuple[int, str, int, int, int, int])
         raw.commit()
     finally:
         raw.close()
+
+
+def blocking_keys(rows: list[Any], area_code: str) -> list[tuple[str, str]]:
+    """The preloaded births' duplicate-blocking keys, as the registry stores them, so every
+    declaration is looked up and scored against the whole register (computed in one batch)."""
+    import dedupe
+    from dedupe.blocking import rule_keys
+    from dedupe.records import Table
+    from registry.domain import EventType
+    from registry.services.duplicates import _values, model
+
+    records = [
+        dedupe.Record(record_id, _values(
+            EventType.BIRTH, EventType.BIRTH,
+            given=facts["child"]["given_names"], family=facts["child"]["family_name"],
+            born=born, sex=facts["child"]["sex"], area_code=area_code,
+            mother=f"{facts['mother']['given_names']} {facts['mother']['family_name']}",
+            event_date=born,
+        ))
+        for record_id, born, _registered, _number, facts in rows
+    ]  # fmt: skip
+    settings = model(EventType.BIRTH).settings
+    table = Table(records, settings)
+    keys: set[tuple[str, str]] = set()
+    for index in range(len(settings.blocking)):
+        codes, strings = rule_keys(table, index)
+        for record, code in zip(records, codes.tolist(), strict=True):
+            if code >= 0:
+                keys.add((record.id, f"birth|{strings[code]}"))
+    return sorted(keys)
 
 
 # -- serving --------------------------------------------------------------------------------------
