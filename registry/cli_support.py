@@ -14,11 +14,12 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from flask import Flask
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from config import ConfigError
 from registry import create_app
+from registry.db import schema_missing
 from registry.errors import ImportFailed, RegistryError
 from registry.extensions import database
 from registry.services.settings import RegistrySettings
@@ -56,6 +57,10 @@ def friendly(func: F) -> F:
                 f"the database is unreachable or not migrated ({exc.orig.__class__.__name__});"
                 " run `crvs db upgrade`"
             )
+        except ProgrammingError as exc:
+            if schema_missing(exc):
+                fail("the database is not migrated; run `crvs db upgrade`")
+            fail(f"database error: {exc.__class__.__name__}")
         except SQLAlchemyError as exc:
             fail(f"database error: {exc.__class__.__name__}")
         except (OSError, UnicodeDecodeError) as exc:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -78,3 +79,15 @@ def _sqlite_hooks(engine: Engine) -> None:
 
 def make_sessionmaker(bind: Any, **kwargs: Any) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, expire_on_commit=False, **kwargs)
+
+
+#: SQLSTATEs of a missing table or column (PostgreSQL); SQLite says so in words.
+_SCHEMA_MISSING = {"42P01", "42703"}
+
+
+def schema_missing(exc: DBAPIError) -> bool:
+    """Whether a database error means the schema is not there: the database is not migrated."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _SCHEMA_MISSING:
+        return True
+    return str(orig).startswith(("no such table", "no such column"))

@@ -48,7 +48,7 @@ class FreshDatabases:
         self.tmp = tmp
         self.created: list[str] = []
 
-    def create(self, backend: str, *, reference_data: bool = True) -> str:
+    def create(self, backend: str, *, reference_data: bool = True, migrate: bool = True) -> str:
         if backend == "sqlite":
             url = f"sqlite:///{self.tmp / f'crvs-{uuid.uuid4().hex[:8]}.sqlite3'}"
         else:
@@ -60,6 +60,8 @@ class FreshDatabases:
             admin.dispose()
             url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
             self.created.append(name)
+        if not migrate:
+            return url
         factories.migrate(url)
         if reference_data:
             engine = make_engine(url)

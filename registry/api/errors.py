@@ -11,9 +11,10 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
+from registry.db import schema_missing
 from registry.errors import RegistryError
 
 #: Set by the web package: renders an error page for requests outside /api/.
@@ -56,9 +57,22 @@ def _integrity_error(exc: IntegrityError) -> ResponseReturnValue:
     return envelope(409, "The request conflicts with data already stored.")
 
 
+NOT_MIGRATED = "The registry database is not set up yet: an administrator runs `crvs db upgrade`."
+
+
 def _unavailable(exc: OperationalError) -> ResponseReturnValue:
     current_app.logger.error("database unavailable: %s", exc)
+    if schema_missing(exc):
+        return envelope(503, NOT_MIGRATED)
     return envelope(503, "The registry database is unavailable; try again shortly.")
+
+
+def _programming_error(exc: ProgrammingError) -> ResponseReturnValue:
+    """A missing table means an unmigrated database (503); anything else is a bug (500)."""
+    if schema_missing(exc):
+        current_app.logger.error("database not migrated: %s", exc)
+        return envelope(503, NOT_MIGRATED)
+    return _unexpected(exc)
 
 
 def _unexpected(exc: Exception) -> ResponseReturnValue:
@@ -73,4 +87,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(ProgrammingError, _programming_error)
     app.register_error_handler(Exception, _unexpected)
