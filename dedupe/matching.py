@@ -483,20 +483,33 @@ def score_pair(a: Record, b: Record, model: Model) -> Candidate:
     return _candidates(table, one, one + 1, model)[0]
 
 
-def score_candidates(record: Record, candidates: Sequence[Record], model: Model) -> list[Candidate]:
+def score_candidates(
+    record: Record,
+    candidates: Sequence[Record],
+    model: Model,
+    threshold: float | None = None,
+) -> list[Candidate]:
     """Score one record against many (e.g. those sharing a blocking key), in one batch.
 
     Args:
         record: The new or queried record (always on the left).
         candidates: Records to compare it with.
         model: The model to apply.
+        threshold: When given, only candidates whose probability reaches it are explained and
+            returned (the others are scored without building their explanations).
 
     Returns:
-        One explained candidate per record in ``candidates``, highest probability first.
+        One explained candidate per record in ``candidates`` (at or above ``threshold`` when
+        given), highest probability first.
     """
     table = Table([record, *candidates], model.settings)
+    ia = np.zeros(len(candidates), dtype=np.int64)
     ib = np.arange(1, len(candidates) + 1, dtype=np.int64)
-    return _candidates(table, np.zeros(len(candidates), dtype=np.int64), ib, model)
+    if threshold is not None and len(ib):
+        weight = _weights(model, compare(table, ia, ib, similarities=False))
+        keep = _probability(weight) >= threshold
+        ia, ib = ia[keep], ib[keep]
+    return _candidates(table, ia, ib, model)
 
 
 def find_duplicates(

@@ -269,8 +269,11 @@ def score(
     area_code: str,
     against: EventType,
     keys: Sequence[str] | None = None,
+    *,
+    threshold: float,
 ) -> list[Scored]:
-    """Records of type ``against`` that share a blocking key with ``record``, scored, best first.
+    """Records of type ``against`` that share a blocking key with ``record`` and reach
+    ``threshold``, scored and explained, best first.
 
     ``keys`` are the record's keys as ``against`` when the caller has them already.
     """
@@ -279,7 +282,7 @@ def score(
     if not rows:
         return []
     status = {record_id: state for record_id, state, _ in rows}
-    scored = dedupe.score_candidates(match, [m for _, _, m in rows], model(against))
+    scored = dedupe.score_candidates(match, [m for _, _, m in rows], model(against), threshold)
     return [Scored(c.right_id, status[c.right_id], c) for c in scored]
 
 
@@ -301,9 +304,9 @@ def on_declared(
     open_before = (
         set() if version.version == 1 else {c.existing_id for c in for_record(session, record.id)}
     )
-    for hit in score(session, record, version, area_code, event_type, keys):
-        if hit.candidate.probability < REVIEW_THRESHOLD:
-            break
+    for hit in score(
+        session, record, version, area_code, event_type, keys, threshold=REVIEW_THRESHOLD
+    ):
         if hit.status == Status.NOTIFIED and record.notification_id is None:
             notification = session.get(Record, hit.record_id)
             assert notification is not None
@@ -332,8 +335,10 @@ def on_declared(
             },
         )
     if event_type is EventType.DEATH and record.birth_record_id is None:
-        births = score(session, record, version, area_code, EventType.BIRTH)
-        if births and births[0].candidate.probability >= LINK_THRESHOLD:
+        births = score(
+            session, record, version, area_code, EventType.BIRTH, threshold=LINK_THRESHOLD
+        )
+        if births:
             record.birth_record_id = births[0].record_id
             audit.record(
                 session,
