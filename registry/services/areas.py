@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from registry.domain import FacilityKind
@@ -46,25 +46,30 @@ def read_csv(stream: IO[str], columns: list[str]) -> Iterator[tuple[int, dict[st
         raise ImportFailed([(reader.line_num, f"unreadable CSV: {exc}")]) from None
 
 
+AREA_BY_CODE = select(Area).where(Area.code == bindparam("code"))
+
+
 def area_by_code(session: Session, code: str) -> Area | None:
-    return session.scalars(select(Area).where(Area.code == code)).one_or_none()
+    return session.scalars(AREA_BY_CODE, {"code": code}).one_or_none()
 
 
 def facility_by_code(session: Session, code: str) -> Facility | None:
     return session.scalars(select(Facility).where(Facility.code == code)).one_or_none()
 
 
+OFFICE_FOR = (
+    select(Facility)
+    .join(Area, Facility.area_id == Area.id)
+    .where(Facility.kind == FacilityKind.OFFICE.value)
+    .where(bindparam("path", type_=String).startswith(Area.path))
+    .order_by(func.length(Area.path).desc(), Facility.code)
+    .limit(1)
+)
+
+
 def office_for(session: Session, area_path: str) -> Facility | None:
     """The registration office of the nearest area at or above ``area_path``."""
-    stmt = (
-        select(Facility)
-        .join(Area, Facility.area_id == Area.id)
-        .where(Facility.kind == FacilityKind.OFFICE.value)
-        .where(literal(area_path).startswith(Area.path))
-        .order_by(func.length(Area.path).desc(), Facility.code)
-        .limit(1)
-    )
-    return session.scalars(stmt).first()
+    return session.scalars(OFFICE_FOR, {"path": area_path}).first()
 
 
 def load_areas(session: Session, stream: IO[str]) -> int:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, AuditHead
@@ -57,6 +57,14 @@ def event_hash(event: AuditEvent) -> str:
 
 HEAD_FOR_UPDATE = (
     select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+)
+
+
+EVENTS_INSERT = insert(AuditEvent)
+HEAD_MOVE = (
+    update(AuditHead)
+    .where(AuditHead.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 
 
@@ -123,8 +131,8 @@ def seal(session: Session) -> None:
         event.hash = prev = event_hash(event)
         rows.append({column: getattr(event, column) for column in EVENT_COLUMNS})
     conn = session.connection()
-    conn.execute(insert(AuditEvent), rows)
-    conn.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=seq, hash=prev))
+    conn.execute(EVENTS_INSERT, rows)
+    conn.execute(HEAD_MOVE, {"new_seq": seq, "new_hash": prev})
 
 
 def discard(session: Session) -> None:

@@ -375,12 +375,14 @@ def _complete_notification(
     )
 
 
+OPEN_CANDIDATES = select(func.count()).where(
+    DuplicateCandidate.record_id == bindparam("record_id"), DuplicateCandidate.status == "open"
+)
+
+
 def before_register(session: Session, actor: Actor, record: Record, version: RecordVersion) -> None:
     """A record with an undecided suspected duplicate cannot be registered."""
-    stmt = select(func.count()).where(
-        DuplicateCandidate.record_id == record.id, DuplicateCandidate.status == "open"
-    )
-    if session.scalar(stmt):
+    if session.scalar(OPEN_CANDIDATES, {"record_id": record.id}):
         raise Conflict("A suspected duplicate of this record awaits a registrar's decision.")
 
 

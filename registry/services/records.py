@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from registry.db import utcnow
@@ -67,6 +67,13 @@ class Resolved:
     residence_area: Area | None
 
 
+FACILITY_WITH_AREA = (
+    select(Facility, Area)
+    .join(Area, Area.id == Facility.area_id)
+    .where(Facility.code == bindparam("code"))
+)
+
+
 def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> Resolved:
     errors: dict[str, Any] = {}
     place = facts["place"]
@@ -74,11 +81,7 @@ def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> 
     area = None
     if place.get("facility_code"):
         # The facility's area comes in the same statement (``facility.area`` is then known).
-        found = session.execute(
-            select(Facility, Area)
-            .join(Area, Area.id == Facility.area_id)
-            .where(Facility.code == place["facility_code"])
-        ).first()
+        found = session.execute(FACILITY_WITH_AREA, {"code": place["facility_code"]}).first()
         facility = found[0] if found else None
         if facility is None:
             errors.setdefault("place", {})["facility_code"] = ["Unknown facility code."]
@@ -245,6 +248,19 @@ def _get(session: Session, actor: Actor, event_type: EventType, record_id: str) 
     return record
 
 
+RECORD_FOR_UPDATE = (
+    select(Record, RecordVersion, Area)
+    .join(
+        RecordVersion,
+        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+    )
+    .join(Area, Area.id == Record.area_id)
+    .where(Record.id == bindparam("record_id"))
+    .with_for_update(of=Record)
+    .execution_options(populate_existing=True)
+)
+
+
 def _get_for_update(
     session: Session, actor: Actor, event_type: EventType, record_id: str
 ) -> Record:
@@ -252,18 +268,7 @@ def _get_for_update(
 
     Its area and current version come in the same statement: they are what every change reads.
     """
-    stmt = (
-        select(Record, RecordVersion, Area)
-        .join(
-            RecordVersion,
-            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-        )
-        .join(Area, Area.id == Record.area_id)
-        .where(Record.id == record_id)
-        .with_for_update(of=Record)
-        .execution_options(populate_existing=True)
-    )
-    found = session.execute(stmt).first()
+    found = session.execute(RECORD_FOR_UPDATE, {"record_id": record_id}).first()
     if found is None or found[0].event_type != event_type:
         raise NotFound(f"No {event_type.value} record {record_id}.")
     record, version, _area = found
@@ -461,21 +466,28 @@ def update_declaration(
     return record
 
 
+COUNTER_BUMP = (
+    update(RegistrationCounter)
+    .where(
+        RegistrationCounter.office_id == bindparam("b_office"),
+        RegistrationCounter.event_type == bindparam("b_event_type"),
+        RegistrationCounter.year == bindparam("b_year"),
+    )
+    .values(last_value=RegistrationCounter.last_value + 1)
+    .returning(RegistrationCounter.last_value)
+)
+
+
 def next_number(session: Session, office: Facility, event_type: EventType, year: int) -> int:
     """The next counter value, taken under a row lock held until the transaction ends."""
     key = {"office_id": office.id, "event_type": event_type.value, "year": year}
     # One statement takes the row lock and the number; the first number of a year makes the row.
-    bump = (
-        update(RegistrationCounter)
-        .filter_by(**key)
-        .values(last_value=RegistrationCounter.last_value + 1)
-        .returning(RegistrationCounter.last_value)
-        .execution_options(synchronize_session=False)
-    )
-    value = session.execute(bump).scalar_one_or_none()
+    conn = session.connection()
+    params = {"b_office": office.id, "b_event_type": event_type.value, "b_year": year}
+    value = conn.execute(COUNTER_BUMP, params).scalar_one_or_none()
     if value is None:
-        session.execute(insert_ignore(session, RegistrationCounter, key | {"last_value": 0}))
-        value = session.execute(bump).scalar_one()
+        conn.execute(insert_ignore(session, RegistrationCounter, key | {"last_value": 0}))
+        value = conn.execute(COUNTER_BUMP, params).scalar_one()
     return int(value)
 
 
