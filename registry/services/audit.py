@@ -67,6 +67,8 @@ HEAD_MOVE = (
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 
+HEAD_MOVE_CTE = HEAD_MOVE.cte("head_moved")
+
 
 def _locked_head(session: Session) -> tuple[int, str]:
     """The head's sequence number and hash, its row locked until the transaction ends."""
@@ -116,8 +118,10 @@ def record(
 def seal(session: Session) -> None:
     """Chain the transaction's pending events under the locked head row (before commit).
 
-    The transaction's other changes are flushed first, so the lock is held only for three short
-    statements (lock the head, insert the events, move the head) and the commit.
+    The transaction's other changes are flushed first, so the lock is held only for two short
+    statements and the commit: lock the head, then insert the events and move the head (one
+    statement on PostgreSQL, where the head's update is a CTE of the insert; two on SQLite,
+    whose writers are serialised by the database lock anyway).
     """
     pending: list[AuditEvent] = session.info.pop(PENDING, [])
     if not pending:
@@ -131,8 +135,12 @@ def seal(session: Session) -> None:
         event.hash = prev = event_hash(event)
         rows.append({column: getattr(event, column) for column in EVENT_COLUMNS})
     conn = session.connection()
-    conn.execute(EVENTS_INSERT, rows)
-    conn.execute(HEAD_MOVE, {"new_seq": seq, "new_hash": prev})
+    moved = {"new_seq": seq, "new_hash": prev}
+    if conn.dialect.name == "postgresql":
+        conn.execute(insert(AuditEvent).values(rows).add_cte(HEAD_MOVE_CTE), moved)
+    else:
+        conn.execute(EVENTS_INSERT, rows)
+        conn.execute(HEAD_MOVE, moved)
 
 
 def discard(session: Session) -> None:
