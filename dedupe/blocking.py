@@ -143,13 +143,46 @@ def blocking_keys(record: Record, settings: Settings) -> list[str]:
     Returns:
         The record's keys, one per rule that yields a key.
     """
+    # The same keys as ``rule_keys`` gives a one-record table, part by part without arrays
+    # (a declaration is keyed on every request; numpy's set-up per call would dominate).
     table = Table([record], settings)
+    kinds = {spec.column: spec.kind for spec in settings.fields}
     keys = []
-    for index in range(len(settings.blocking)):
-        codes, strings = rule_keys(table, index)
-        if codes[0] >= 0:
-            keys.append(strings[int(codes[0])])
+    for index, rule in enumerate(settings.blocking):
+        parts = [_one_part(table, t, argument, c, kinds[c]) for t, argument, c in rule.parts()]
+        if not parts or not all(parts):
+            continue
+        if rule.unordered:
+            parts.sort()
+        keys.append(f"{index}:" + "|".join(parts))
     return keys
+
+
+def _one_part(table: Table, transform: str, argument: int, column: str, kind: str) -> str:
+    """The key part of the table's only row (``""`` when it has none), as ``_rule_parts``."""
+    if kind == "date":
+        if transform not in ("year", "dmy", "date"):
+            return ""
+        cols = table.dates[column]
+        year, month, day = int(cols.year[0]), int(cols.month[0]), int(cols.day[0])
+        if transform == "year":
+            value = year
+        elif not (year > 0 and month > 0 and day > 0):
+            value = 0
+        elif transform == "dmy":
+            value = year * 10000 + min(month, day) * 100 + max(month, day)
+        else:
+            value = year * 10000 + month * 100 + day
+        return str(value) if value else ""
+    code = int(table.codes[column][0])
+    if not table.usable[code]:
+        return ""
+    if transform == "phonetic":
+        return table.skeletons[code]
+    if transform == "exact":
+        return str(table.sorted_tokens[code])
+    word = table.vocab.strings[code].replace(" ", "")
+    return word[: 1 if transform == "initial" else argument]
 
 
 #: Fields of high cardinality sort first: an exact field (sex, district) orders little.

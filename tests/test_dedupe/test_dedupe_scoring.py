@@ -15,6 +15,7 @@ from dedupe import (
     Record,
     Settings,
     SettingsError,
+    blocking_keys,
     cluster,
     find_duplicates,
     link,
@@ -200,3 +201,36 @@ def test_cluster_connects_and_breaks_weak_bridges() -> None:
     assert clusters["d"] == clusters["e"] == "d"
     assert "x" not in clusters
     assert cluster(candidates, threshold=0.9, strong=0.9)["e"] == "a"
+
+
+ALL_TRANSFORMS = Settings.from_dict(
+    {
+        "fields": SETTINGS.to_dict()["fields"],
+        "blocking": [
+            {"keys": ["phonetic:family", "year:dob"]},
+            {"keys": ["phonetic:given", "phonetic:family"], "unordered": True},
+            {"keys": ["exact:mother", "dmy:dob"]},
+            {"keys": ["initial:given", "prefix3:family", "date:dob"]},
+            {"keys": ["exact:nid"]},
+            {"keys": ["exact:sex", "initial:mother"], "unordered": True},
+            {"keys": ["phonetic:mother", "exact:dob"]},
+        ],
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(person=records)
+def test_one_record_keys_equal_the_batch_keys(person: dict[str, str | None]) -> None:
+    """``blocking_keys`` (one record, no arrays) gives what the batch path gives that record."""
+    from dedupe.blocking import rule_keys
+    from dedupe.records import Table
+
+    record = Record("r", person)
+    table = Table([record], ALL_TRANSFORMS)
+    batch = []
+    for index in range(len(ALL_TRANSFORMS.blocking)):
+        codes, strings = rule_keys(table, index)
+        if codes[0] >= 0:
+            batch.append(strings[int(codes[0])])
+    assert blocking_keys(record, ALL_TRANSFORMS) == batch
