@@ -67,7 +67,7 @@ HEAD_MOVE = (
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 
-HEAD_MOVE_CTE = HEAD_MOVE.cte("head_moved")
+EVENT_INSERT_MOVING_HEAD = insert(AuditEvent).add_cte(HEAD_MOVE.cte("head_moved"))
 
 
 def _locked_head(session: Session) -> tuple[int, str]:
@@ -119,9 +119,9 @@ def seal(session: Session) -> None:
     """Chain the transaction's pending events under the locked head row (before commit).
 
     The transaction's other changes are flushed first, so the lock is held only for two short
-    statements and the commit: lock the head, then insert the events and move the head (one
-    statement on PostgreSQL, where the head's update is a CTE of the insert; two on SQLite,
-    whose writers are serialised by the database lock anyway).
+    statements and the commit: lock the head, then insert the event and move the head (one
+    statement on PostgreSQL, where the head's update is a CTE of the insert; two when a
+    transaction has several events, and on SQLite, whose writers queue on the database lock).
     """
     pending: list[AuditEvent] = session.info.pop(PENDING, [])
     if not pending:
@@ -136,8 +136,8 @@ def seal(session: Session) -> None:
         rows.append({column: getattr(event, column) for column in EVENT_COLUMNS})
     conn = session.connection()
     moved = {"new_seq": seq, "new_hash": prev}
-    if conn.dialect.name == "postgresql":
-        conn.execute(insert(AuditEvent).values(rows).add_cte(HEAD_MOVE_CTE), moved)
+    if conn.dialect.name == "postgresql" and len(rows) == 1:  # the common case
+        conn.execute(EVENT_INSERT_MOVING_HEAD, rows[0] | moved)
     else:
         conn.execute(EVENTS_INSERT, rows)
         conn.execute(HEAD_MOVE, moved)
