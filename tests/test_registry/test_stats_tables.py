@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.orm import Session
 
 from registry.domain import EventType
@@ -430,6 +430,35 @@ def test_causes_keep_verbal_autopsy_apart_and_measure_ill_defined(vital: Session
     assert share["verbal_autopsy"]["ill_defined_pct"] == 100.0
     assert share["unknown"]["with_cause"] == 0 and share["unknown"]["ill_defined_pct"] is None
     assert share["total"]["ill_defined_pct"] == round(2 / 7 * 100, 1)
+
+
+def test_coverage_reads_births_and_deaths_in_one_query_and_keeps_them_apart(
+    vital: Session, connection: Connection
+) -> None:
+    counts: list[str] = []
+
+    def catch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "count(*)" in statement:
+            counts.append(statement)
+
+    event.listen(connection, "before_cursor_execute", catch)
+    try:
+        result = run(vital, "coverage", period="month")
+    finally:
+        event.remove(connection, "before_cursor_execute", catch)
+    assert len(counts) == 1
+
+    def registered(table: str, period: str, sex: str = "total", band: str = "total") -> int:
+        rows = result.table(table).rows
+        return find(rows, area_code="D11", period=period, sex=sex, timeliness=band)["registered"]
+
+    assert registered("coverage_births", "total") == 5
+    assert registered("coverage_births", "05") == 1
+    assert registered("coverage_deaths", "04") == 0
+    may = {sex: registered("coverage_deaths", "05", sex, "current") for sex in ("male", "female")}
+    assert may == {"male": 4, "female": 3}
+    assert registered("coverage_deaths", "05", "unknown") == 1
+    assert registered("coverage_deaths", "total") == 8
 
 
 def test_rates_with_completeness(vital: Session) -> None:

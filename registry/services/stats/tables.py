@@ -57,8 +57,8 @@ class Context:
     denominators: Denominators
     cubes: list[Cube] = field(default_factory=list)
 
-    def scope(self, event_type: EventType) -> q.Scope:
-        return q.Scope(self.actor, event_type, self.request.year, self.cutoff)
+    def scope(self, *event_types: EventType) -> q.Scope:
+        return q.Scope(self.actor, event_types, self.request.year, self.cutoff)
 
     @property
     def unallocated(self) -> str:
@@ -86,13 +86,24 @@ class Context:
         extra_where: list[Any] | None = None,
     ) -> Cube:
         """Counts from SQL over ``dims`` (name, listed categories, SQL expression)."""
+        return self.cubes_by_type((event_type,), dims, area, extra_where)[event_type]
+
+    def cubes_by_type(
+        self,
+        event_types: Sequence[EventType],
+        dims: Sequence[tuple[str, Sequence[str], Any]],
+        area: q.AreaRollup | None = None,
+        extra_where: list[Any] | None = None,
+    ) -> dict[EventType, Cube]:
+        """A cube per event type over the same ``dims``, counted in one query (one scan)."""
         exprs = {name: expr for name, _cats, expr in dims if expr is not None}
-        counts = q.count_cells(self.session, self.scope(event_type), exprs, area, extra_where)
+        scope = self.scope(*event_types)
+        counts = q.count_cells(self.session, scope, exprs, area, extra_where)
         threshold = self.request.threshold if self.request.public else None
         spec = [(name, cats) for name, cats, _ in dims]
-        cube = Cube.build(spec, counts, threshold=threshold)
-        self.cubes.append(cube)
-        return cube
+        cubes = {t: Cube.build(spec, counts[t], threshold=threshold) for t in event_types}
+        self.cubes.extend(cubes.values())
+        return cubes
 
     def area_dim(self, name: str = "area_code") -> tuple[str, list[str], None]:
         return (name, self.level_codes, None)
@@ -167,22 +178,21 @@ def simple(
 
 
 def coverage(ctx: Context) -> list[Table]:
-    return [coverage_table(ctx, EventType.BIRTH), coverage_table(ctx, EventType.DEATH)]
-
-
-def coverage_table(ctx: Context, event_type: EventType) -> Table:
-    """Registered events by area x period x sex x timeliness band, with completeness."""
+    """Births and deaths by area x period x sex x timeliness band, counted in one scan."""
     period = ctx.request.period
-    cube = ctx.cube(
-        event_type,
-        [
-            ctx.area_dim(),
-            ("period", q.period_categories(period), q.period_expr(period)),
-            ("sex", q.SEXES, q.sex_expr()),
-            ("timeliness", q.BANDS, q.band_expr()),
-        ],
-        ctx.occurrence(),
-    )
+    both = (EventType.BIRTH, EventType.DEATH)
+    dims = [
+        ctx.area_dim(),
+        ("period", q.period_categories(period), q.period_expr(period)),
+        ("sex", q.SEXES, q.sex_expr()),
+        ("timeliness", q.BANDS, q.band_expr()),
+    ]
+    cubes = ctx.cubes_by_type(both, dims, ctx.occurrence())
+    return [coverage_table(ctx, t, cubes[t]) for t in both]
+
+
+def coverage_table(ctx: Context, event_type: EventType, cube: Cube) -> Table:
+    """Registered events by area x period x sex x timeliness band, with completeness."""
 
     def estimated(cell: tuple[str, ...]) -> float | None:
         return ctx.estimated(event_type, cell[0], cell[1], cell[2])
@@ -420,8 +430,8 @@ def causes(ctx: Context) -> list[Table]:
 
 def rates(ctx: Context) -> list[Table]:
     year_band = [ctx.area_dim(), ("timeliness", q.BANDS, q.band_expr())]
-    births_cube = ctx.cube(EventType.BIRTH, year_band, ctx.occurrence())
-    deaths_cube = ctx.cube(EventType.DEATH, year_band, ctx.occurrence())
+    both = ctx.cubes_by_type((EventType.BIRTH, EventType.DEATH), year_band, ctx.occurrence())
+    births_cube, deaths_cube = both[EventType.BIRTH], both[EventType.DEATH]
     infant = ctx.cube(EventType.DEATH, [ctx.area_dim()], ctx.occurrence(), [q.V.age_years == 0])
     neonatal = ctx.cube(
         EventType.DEATH,
