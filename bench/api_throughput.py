@@ -249,6 +249,7 @@ def drive(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, A
             tokens[user] = body["token"]
 
     deadline = time.perf_counter() + seconds  # after signing in (argon2 is slow on purpose)
+    cpu_started = time.process_time()
 
     def worker(n: int) -> None:
         nonlocal errors
@@ -289,6 +290,7 @@ def drive(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, A
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return {
+        "driver_cpu_s": time.process_time() - cpu_started,
         "requests": len(latencies),
         "errors": errors,
         "rps": len(latencies) / elapsed,
@@ -297,13 +299,46 @@ def drive(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, A
     }
 
 
-def run_driver(port: int, mode: str, seconds: float, concurrency: int) -> dict[str, Any]:
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU time (user + system) so far of the server's processes and of PostgreSQL's, from /proc.
+
+    PostgreSQL's count covers every backend on the machine: run nothing else beside the bench.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"server": 0.0, "postgres": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read()
+        except OSError:
+            continue  # the process ended meanwhile
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if int(entry) == server_pid or int(fields[1]) == server_pid:  # the master or a worker
+            totals["server"] += used
+        elif command.startswith(b"postgres"):
+            totals["postgres"] += used
+    return totals
+
+
+def run_driver(
+    port: int, mode: str, seconds: float, concurrency: int, server_pid: int
+) -> dict[str, Any]:
+    before = cpu_seconds(server_pid)
     done = subprocess.run(
         [sys.executable, __file__, "drive", "--port", str(port), "--mode", mode,
          "--seconds", str(seconds), "--concurrency", str(concurrency)],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
+    after = cpu_seconds(server_pid)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    # CPU milliseconds per request, where it was spent (the driver measures its own).
+    for part in ("server", "postgres"):
+        result[f"{part}_cpu_ms"] = (after[part] - before[part]) * 1000 / result["requests"]
+    result["driver_cpu_ms"] = result["driver_cpu_s"] * 1000 / result["requests"]
     return result
 
 
@@ -343,7 +378,7 @@ def main() -> None:
         port = free_port()
         server = start_gunicorn(target, url, port, args.workers)
         try:
-            results[mode] = run_driver(port, mode, args.seconds, args.concurrency)
+            results[mode] = run_driver(port, mode, args.seconds, args.concurrency, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -360,6 +395,12 @@ def main() -> None:
             f"{label:<28}{r['rps']:>12.1f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}{r['errors']:>8}",
             file=out,
         )
+    print("\nCPU ms per request (2 cores shared by all three):", file=out)
+    print(f"{'':<28}{'server':>10}{'postgres':>10}{'driver':>10}{'total':>10}", file=out)
+    for mode, label in (("registry", "registry"), ("baseline", "baseline")):
+        r = results[mode]
+        parts = [r["server_cpu_ms"], r["postgres_cpu_ms"], r["driver_cpu_ms"]]
+        print(f"{label:<28}" + "".join(f"{x:>10.2f}" for x in [*parts, sum(parts)]), file=out)
     ratio = results["registry"]["rps"] / results["baseline"]["rps"]
     print(
         f"ratio registry/baseline: {ratio:.2f} (target >= 0.50); "
