@@ -107,7 +107,7 @@ def _month_of(element: MonthOf, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(MonthOf, "postgresql")
 def _month_of_postgresql(element: MonthOf, compiler: SQLCompiler, **kw: Any) -> str:
     # EXTRACT returns numeric since PostgreSQL 14; making one for each of millions of events
-    # made the coverage count 15-40 % slower than date_part's double precision does
+    # made the coverage count 13-38 % slower than date_part's double precision does
     # (bench/results/stats.md).
     (column,) = element.clauses
     return f"CAST(date_part('month', {compiler.process(column, **kw)}) AS INTEGER)"
