@@ -46,6 +46,7 @@ def _fold(text: str) -> str:
     return anyascii(text).casefold()
 
 
+@lru_cache(maxsize=65536)  # pure, and names repeat: a registry scores the same ones all day
 def normalise_name(text: str | None, particles: frozenset[str] = DEFAULT_PARTICLES) -> str:
     """Return a comparable form of a person's name.
 
@@ -105,6 +106,7 @@ def _word_skeleton(word: str) -> str:
     return skeleton
 
 
+@lru_cache(maxsize=65536)
 def name_skeleton(normalised: str) -> str:
     """Return the consonant skeleton of an already normalised name.
 
