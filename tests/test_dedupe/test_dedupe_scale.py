@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,13 +68,12 @@ def test_blocking_keys_are_stable_strings() -> None:
     assert keys == ["0:l|mhmd", "1:20190513|m", "2:20190513|a", "3:mhmd|2019", "4:l|2019"]
 
 
-def test_cluster_of_a_long_chain_is_fast() -> None:
-    """A chain of 20,000 weak links is cut link by link in linear time; a ring is kept."""
+def test_cluster_of_a_long_chain_cuts_every_link() -> None:
+    """A chain of 20,000 weak links (deeper than any recursion limit) is cut link by link; a
+    ring is kept. (Its speed is measured by bench/dedupe_scale.py, not timed here.)"""
     n = 20_000
     chain = [(f"r{i:06d}", f"r{i + 1:06d}", 0.95) for i in range(n)]
-    started = time.perf_counter()
     clusters = cluster_edges(chain, 0.9)
-    assert time.perf_counter() - started < 5
     assert all(record == label for record, label in clusters.items())
     ring = [*chain, (f"r{n:06d}", "r000000", 0.95)]
     assert set(cluster_edges(ring, 0.9).values()) == {"r000000"}
