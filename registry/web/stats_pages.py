@@ -28,6 +28,7 @@ from registry.services.stats.suppression import TOTAL
 from registry.web import auth, hooks, messages
 from registry.web.blueprint import bp, page
 from registry.web.forms import flatten_errors
+from registry.web.i18n import gettext
 
 DOWNLOADS = ("csv", "xlsx")
 DEFAULT_LEVEL = "district"
@@ -102,12 +103,12 @@ def _charts(session: Any, actor: Any, coverage: stats.StatsResult) -> list[Marku
     by_age = stats.StatsRequest("deaths", req.year, "year", req.level)
     deaths = stats.compute(session, actor, by_age)
     return [
-        _svg(charts.completeness_by_area(coverage, "births")),
-        _svg(charts.completeness_by_area(coverage, "deaths")),
-        _svg(charts.registrations_by_timeliness(coverage, "births")),
-        _svg(charts.registrations_by_timeliness(coverage, "deaths")),
-        _svg(charts.births_and_deaths_by_month(monthly)),
-        _svg(charts.death_age_pyramid(deaths)),
+        _svg(charts.completeness_by_area(coverage, "births", gettext)),
+        _svg(charts.completeness_by_area(coverage, "deaths", gettext)),
+        _svg(charts.registrations_by_timeliness(coverage, "births", gettext)),
+        _svg(charts.registrations_by_timeliness(coverage, "deaths", gettext)),
+        _svg(charts.births_and_deaths_by_month(monthly, gettext)),
+        _svg(charts.death_age_pyramid(deaths, gettext)),
     ]
 
 

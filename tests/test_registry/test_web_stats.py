@@ -100,3 +100,19 @@ def test_admins_may_open_statistics_clerks_and_registrars_may_not(web: Web) -> N
         assert web.get("/statistics?year=2026").status_code == 403
         assert web.get("/statistics/coverage.csv?year=2026").status_code == 403
         web.post("/logout")
+
+
+def test_a_french_page_draws_french_charts(web: Web) -> None:
+    registered(web)
+    web.as_user("statistician")
+    page = web.get(
+        "/statistics?year=2026&period=month&level=district", headers={"Accept-Language": "fr"}
+    )
+    assert page.status_code == 200
+    text = web.text(page)
+    assert text.count("<svg ") == 6
+    assert "<title>Décès par âge et sexe, 2026</title>" in text
+    assert "Exhaustivité de l&#x27;enregistrement des naissances dans l&#x27;année" in text
+    assert "dans les délais" in text and "hommes (max" in text
+    for english in ("Deaths by age and sex", "Completeness of birth", "by timeliness", "female"):
+        assert english not in text

@@ -3,17 +3,52 @@
 Each chart is first laid out as a small list of shapes (``Scene``), which ``to_svg`` writes as
 SVG text for web pages and ``report`` draws with reportlab for the PDF, so both show the same
 picture. Text is escaped; nothing is fetched.
+
+Every word a chart shows is marked with ``N_`` (pybabel extracts it) and drawn through the
+``tr`` function the caller passes: the web pages pass the request's gettext, so a French page
+gets French charts; the default leaves the English text.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
 from registry.services.stats.model import StatsResult
 from registry.services.stats.suppression import TOTAL
+
+Translate = Callable[[str], str]
+
+
+def N_(text: str) -> str:
+    """Mark chart text for extraction; it is translated by the ``tr`` of the call that draws."""
+    return text
+
+
+def _english(text: str) -> str:
+    return text
+
+
+TITLES = {
+    "completeness births": N_("Completeness of birth registration within one year, {year} (%)"),
+    "completeness deaths": N_("Completeness of death registration within one year, {year} (%)"),
+    "timeliness births": N_("Registered births by timeliness and period of occurrence, {year}"),
+    "timeliness deaths": N_("Registered deaths by timeliness and period of occurrence, {year}"),
+    "monthly": N_("Births and deaths by month of occurrence, {year}"),
+    "pyramid": N_("Deaths by age and sex, {year}"),
+}
+WORDS = {
+    "current": N_("current"),
+    "late": N_("late"),
+    "delayed": N_("delayed"),
+    "births": N_("births"),
+    "deaths": N_("deaths"),
+    "male": N_("male"),
+    "female": N_("female"),
+    "male max": N_("male (max {top})"),
+}
 
 PALETTE = ("#1b6ca8", "#f0a202", "#c0392b", "#7f8c8d", "#27ae60", "#8e44ad")
 WIDTH, HEIGHT = 640, 320
@@ -201,7 +236,11 @@ def line_chart(
 
 
 def pyramid(
-    title: str, groups: Sequence[str], male: Sequence[int | None], female: Sequence[int | None]
+    title: str,
+    groups: Sequence[str],
+    male: Sequence[int | None],
+    female: Sequence[int | None],
+    tr: Translate = _english,
 ) -> Scene:
     """An age pyramid: youngest group at the bottom, males to the left, females to the right."""
     scene = Scene(title, height=max(HEIGHT, 40 + 14 * len(groups) + 30))
@@ -211,19 +250,21 @@ def pyramid(
     top = _nice_max(max([v or 0 for v in (*male, *female)] + [0]))
     row_h = 14
     base = 40 + row_h * len(groups)
+    male_word, female_word = tr(WORDS["male"]), tr(WORDS["female"])
     for i, group in enumerate(groups):
         y = base - row_h * (i + 1)
         m, f = male[i] or 0, female[i] or 0
         wm, wf = half * m / top, half * f / top
         scene.shapes.append(
-            Rect(centre - 30 - wm, y + 1, wm, row_h - 2, PALETTE[0], f"{group} male: {m}")
+            Rect(centre - 30 - wm, y + 1, wm, row_h - 2, PALETTE[0], f"{group} {male_word}: {m}")
         )
         scene.shapes.append(
-            Rect(centre + 30, y + 1, wf, row_h - 2, PALETTE[1], f"{group} female: {f}")
+            Rect(centre + 30, y + 1, wf, row_h - 2, PALETTE[1], f"{group} {female_word}: {f}")
         )
         scene.shapes.append(Text(centre, y + row_h - 3, group, 8, "middle"))
-    scene.shapes.append(Text(centre - 30, base + 16, f"male (max {top:g})", 9, "end"))
-    scene.shapes.append(Text(centre + 30, base + 16, "female", 9))
+    male_max = tr(WORDS["male max"]).format(top=f"{top:g}")
+    scene.shapes.append(Text(centre - 30, base + 16, male_max, 9, "end"))
+    scene.shapes.append(Text(centre + 30, base + 16, female_word, 9))
     return scene
 
 
@@ -234,7 +275,9 @@ def _rows(result: StatsResult, table: str) -> list[dict[str, object]]:
     return result.table(table).rows
 
 
-def completeness_by_area(coverage: StatsResult, kind: str = "births") -> str:
+def completeness_by_area(
+    coverage: StatsResult, kind: str = "births", tr: Translate = _english
+) -> str:
     """Bars: completeness within one year for each area (the year), with 90 % and 100 % lines."""
     rows = [
         r
@@ -243,12 +286,14 @@ def completeness_by_area(coverage: StatsResult, kind: str = "births") -> str:
     ]
     labels = [str(r["area_code"]) for r in rows]
     values = [r["completeness_one_year_pct"] for r in rows]
-    return to_svg(completeness_scene(kind, labels, values, coverage.request.year))
+    return to_svg(completeness_scene(kind, labels, values, coverage.request.year, tr))
 
 
-def completeness_scene(kind: str, labels: list[str], values: list[object], year: int) -> Scene:
+def completeness_scene(
+    kind: str, labels: list[str], values: list[object], year: int, tr: Translate = _english
+) -> Scene:
     return bar_chart(
-        f"Completeness of {kind} registration within one year, {year} (%)",
+        tr(TITLES[f"completeness {kind}"]).format(year=year),
         labels,
         [float(v) if isinstance(v, int | float) else None for v in values],
         unit="%",
@@ -256,7 +301,9 @@ def completeness_scene(kind: str, labels: list[str], values: list[object], year:
     )
 
 
-def timeliness_scene(coverage: StatsResult, kind: str = "births") -> Scene:
+def timeliness_scene(
+    coverage: StatsResult, kind: str = "births", tr: Translate = _english
+) -> Scene:
     rows = [
         r
         for r in _rows(coverage, f"coverage_{kind}")
@@ -266,20 +313,22 @@ def timeliness_scene(coverage: StatsResult, kind: str = "births") -> Scene:
     series: dict[str, list[int | None]] = {}
     for band in ("current", "late", "delayed"):
         by_period = {str(r["period"]): r["registered"] for r in rows if r["timeliness"] == band}
-        series[band] = [_int(by_period.get(p)) for p in periods]
+        series[tr(WORDS[band])] = [_int(by_period.get(p)) for p in periods]
     return stacked_bar_chart(
-        f"Registered {kind} by timeliness and period of occurrence, {coverage.request.year}",
+        tr(TITLES[f"timeliness {kind}"]).format(year=coverage.request.year),
         periods,
         series,
     )
 
 
-def registrations_by_timeliness(coverage: StatsResult, kind: str = "births") -> str:
+def registrations_by_timeliness(
+    coverage: StatsResult, kind: str = "births", tr: Translate = _english
+) -> str:
     """Stacked bars: current, late and delayed registrations per period of occurrence."""
-    return to_svg(timeliness_scene(coverage, kind))
+    return to_svg(timeliness_scene(coverage, kind, tr))
 
 
-def monthly_scene(coverage: StatsResult) -> Scene:
+def monthly_scene(coverage: StatsResult, tr: Translate = _english) -> Scene:
     series: dict[str, list[int | None]] = {}
     months = [f"{m:02d}" for m in range(1, 13)]
     for kind in ("births", "deaths"):
@@ -288,18 +337,16 @@ def monthly_scene(coverage: StatsResult) -> Scene:
             for r in _rows(coverage, f"coverage_{kind}")
             if r["area_code"] == TOTAL and r["sex"] == TOTAL and r["timeliness"] == TOTAL
         }
-        series[kind] = [_int(rows.get(m)) for m in months]
-    return line_chart(
-        f"Births and deaths by month of occurrence, {coverage.request.year}", months, series
-    )
+        series[tr(WORDS[kind])] = [_int(rows.get(m)) for m in months]
+    return line_chart(tr(TITLES["monthly"]).format(year=coverage.request.year), months, series)
 
 
-def births_and_deaths_by_month(coverage: StatsResult) -> str:
+def births_and_deaths_by_month(coverage: StatsResult, tr: Translate = _english) -> str:
     """Lines: registered births and deaths per month (from a monthly coverage result)."""
-    return to_svg(monthly_scene(coverage))
+    return to_svg(monthly_scene(coverage, tr))
 
 
-def pyramid_scene(deaths: StatsResult) -> Scene:
+def pyramid_scene(deaths: StatsResult, tr: Translate = _english) -> Scene:
     rows = _rows(deaths, "deaths_by_age_sex")
     groups = [
         g
@@ -308,16 +355,17 @@ def pyramid_scene(deaths: StatsResult) -> Scene:
     ]
     by = {(str(r["age_group"]), str(r["sex"])): _int(r["deaths"]) for r in rows}
     return pyramid(
-        f"Deaths by age and sex, {deaths.request.year}",
+        tr(TITLES["pyramid"]).format(year=deaths.request.year),
         groups,
         [by.get((g, "male")) for g in groups],
         [by.get((g, "female")) for g in groups],
+        tr,
     )
 
 
-def death_age_pyramid(deaths: StatsResult) -> str:
+def death_age_pyramid(deaths: StatsResult, tr: Translate = _english) -> str:
     """The age pyramid of deaths (infant groups at the bottom)."""
-    return to_svg(pyramid_scene(deaths))
+    return to_svg(pyramid_scene(deaths, tr))
 
 
 def _int(value: object) -> int | None:
