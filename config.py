@@ -52,6 +52,11 @@ class Config:
     LOGIN_WINDOW_SECONDS = 300
     # Public statistics hide counts from 1 to this minus one (0 stays visible).
     STATS_SUPPRESSION_THRESHOLD = 5
+    # Public certificate verification (no sign-in), per client address. The count is kept per
+    # process unless RATELIMIT_STORAGE_URI names a shared store (e.g. a redis:// URL).
+    VERIFY_RATE_LIMIT = "30 per minute"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
 
     # Certificates: the private signing keys live in this directory, never in the database.
     CERT_KEYS_DIR = str(INSTANCE_DIR / "keys")
@@ -87,7 +92,14 @@ class Config:
             "STATS_SUPPRESSION_THRESHOLD",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
-        for name in ("CERT_KEYS_DIR", "CERT_LANGUAGES", "CERT_PAPER", "CERT_AUTHORITY"):
+        for name in (
+            "CERT_KEYS_DIR",
+            "CERT_LANGUAGES",
+            "CERT_PAPER",
+            "CERT_AUTHORITY",
+            "VERIFY_RATE_LIMIT",
+            "RATELIMIT_STORAGE_URI",
+        ):
             if os.environ.get(name):
                 setattr(self, name, os.environ[name])
         if self.CERT_PAPER.upper() not in ("A4", "LETTER"):
@@ -124,12 +136,14 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(DevelopmentConfig):
-    """Fast password hashing; the test suite supplies its own database."""
+    """Fast password hashing, no rate limits (their own test turns them on); the test suite
+    supplies its own database."""
 
     ENV_NAME = "testing"
     TESTING = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    RATELIMIT_ENABLED = False
 
     def __init__(self) -> None:
         super().__init__()

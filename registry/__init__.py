@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config import Config, load_config
-from registry import extensions
+from registry import extensions, limits
 from registry.api import register_api
 from registry.security import register_security_headers
 from registry.web import register_web
@@ -16,6 +16,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_folder="static")
     app.config.from_mapping((config or load_config()).as_dict())
     extensions.init_app(app)
+    limits.init_app(app)
     register_api(app)
     register_web(app)
     register_security_headers(app)

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from registry.api.common import current_actor, unit_of_work
 from registry.domain import EventType
 from registry.extensions import db_session, settings
+from registry.limits import verify_limit
 from registry.models import IssuedCertificate
 from registry.schemas.certificates import CertificateIn, IssuedOut, RevokeIn, VerifyIn, VerifyOut
 from registry.services import certificates
@@ -92,9 +93,11 @@ class Revoke(MethodView):
 
 @blp.route("/certificates/verify")
 class Verify(MethodView):
+    @verify_limit()
     @unit_of_work
     @blp.arguments(VerifyIn())
     @blp.response(200, VerifyOut)
+    @blp.alt_response(429, description="Too many verifications from this address; try later.")
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Check a certificate's QR payload: valid, invalid or revoked (no sign-in needed)."""

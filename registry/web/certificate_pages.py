@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.extensions import db_session, settings
+from registry.limits import verify_limit
 from registry.models import IssuedCertificate
 from registry.schemas.certificates import CertificateIn, RevokeIn, VerifyIn
 from registry.services import certificates
@@ -183,6 +184,7 @@ def _verify_page(
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@verify_limit()
 def verify() -> Response:
     """Anyone may check a certificate: paste its QR payload or upload a photo of the QR code."""
     if request.method == "GET":
