@@ -8,6 +8,7 @@ value kept and each message next to its field.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -111,13 +112,42 @@ def declare(kind: str) -> Response | BaseResponse:
 # -- the record page ------------------------------------------------------------------------------
 
 
-def _audit_trail(session: Session, record_id: str) -> list[AuditEvent]:
+READS = ("read", "read_history")
+
+
+@dataclass
+class TrailRow:
+    """One line of a record's audit trail: an event, or a run of reads by one person."""
+
+    at: str
+    until: str
+    username: str | None
+    role: str | None
+    area_code: str | None
+    action: str
+    reason: str | None
+    times: int = 1
+
+
+def _audit_trail(session: Session, record_id: str) -> list[TrailRow]:
     """Audit events of one record. Only called after the scoped service has opened the record.
 
+    Every opening of the page is audited (twice: the record and its versions), so consecutive
+    reads by the same person are shown as one line with their count and time span; every other
+    event keeps its own line. The audit table itself keeps every read.
     Belongs in ``registry.services.audit`` (``trail(session, actor, record_id)``) once it exists.
     """
     stmt = select(AuditEvent).where(AuditEvent.record_id == record_id).order_by(AuditEvent.seq)
-    return list(session.scalars(stmt))
+    rows: list[TrailRow] = []
+    for e in session.scalars(stmt):
+        last = rows[-1] if rows else None
+        if e.action in READS and last and last.action == "read" and last.username == e.username:
+            last.until = e.at
+            last.times += e.action == "read"  # one opening reads the record and its versions
+            continue
+        action = "read" if e.action in READS else e.action
+        rows.append(TrailRow(e.at, e.at, e.username, e.role, e.area_code, action, e.reason))
+    return rows
 
 
 def _labels(event_type: EventType) -> dict[str, forms.Field]:

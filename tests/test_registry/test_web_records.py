@@ -56,6 +56,33 @@ def test_clerk_declares_a_birth(web: Web, session: Session) -> None:
     assert "Opened the record" in web.text(web.get(url)).split('id="h-audit"')[1]
 
 
+def test_repeated_openings_show_as_one_line_of_the_audit_trail(
+    web: Web, session: Session
+) -> None:
+    """Each opening is audited (all kept in the table); the page folds a person's run of reads."""
+    web.as_user("clerk")
+    url = declare(web)
+    for _ in range(4):
+        web.get(url)
+    text = web.text(web.get(url))
+    trail = text.split('id="h-audit"')[1]
+    record_id = url.rsplit("/", 1)[1]
+    reads = session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.record_id == record_id, AuditEvent.action == "read"
+        )
+    ).all()
+    assert len(reads) >= 5  # every opening is in the audit table
+    rows = trail.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+    assert rows == 2  # declared, then one line for the run of openings
+    # The page lists what was committed before it: four openings, not the one being shown.
+    assert "Opened the record (4 times)" in trail
+    web.as_user("registrar")
+    web.get(url)
+    trail = web.text(web.get(url)).split('id="h-audit"')[1]
+    assert trail.split("<tbody>")[1].split("</tbody>")[0].count("<tr>") == 3  # another person
+
+
 def test_a_facility_clerk_starts_from_their_facility(web: Web) -> None:
     web.as_user("clerk")
     text = web.text(web.get("/births/new"))
