@@ -56,9 +56,7 @@ def test_clerk_declares_a_birth(web: Web, session: Session) -> None:
     assert "Opened the record" in web.text(web.get(url)).split('id="h-audit"')[1]
 
 
-def test_repeated_openings_show_as_one_line_of_the_audit_trail(
-    web: Web, session: Session
-) -> None:
+def test_repeated_openings_show_as_one_line_of_the_audit_trail(web: Web, session: Session) -> None:
     """Each opening is audited (all kept in the table); the page folds a person's run of reads."""
     web.as_user("clerk")
     url = declare(web)
