@@ -16,6 +16,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.db import Base, new_uuid, utcnow
 from registry.domain import (
@@ -188,6 +189,19 @@ def _insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> 
     make_transient_to_detached(loaded)
     session.add(loaded)
     return loaded
+
+
+RECORD_UPDATE = update(Base.metadata.tables["records"]).where(
+    Base.metadata.tables["records"].c.id == bindparam("b_record_id")
+)
+
+
+def _update_loaded(session: Session, record: Record, **values: Any) -> None:
+    """Update the record's row with one Core statement and its object as if loaded so (see
+    ``_insert_loaded``). The record has no pending changes of its own here."""
+    session.connection().execute(RECORD_UPDATE, {"b_record_id": record.id, **values})
+    for key, value in values.items():
+        set_committed_value(record, key, value)
 
 
 def _new_version(
@@ -553,17 +567,22 @@ def register(
     if office is None:
         raise Conflict("No registration office covers this record's area.")
     seq = next_number(session, office, event_type, on.year)
-    record.registration_number = format_registration_number(
+    number = format_registration_number(
         settings.number_format, office=office.code, event_type=event_type, year=on.year, seq=seq
     )
-    record.status = Status.REGISTERED
-    record.office = office
-    record.registration_date = on
-    record.timeliness = band
-    record.delayed_reason = reason if band is Timeliness.DELAYED else None
-    record.registered_by_id = actor.user_id
-    record.updated_at = utcnow()
-    session.flush()
+    _update_loaded(
+        session,
+        record,
+        registration_number=number,
+        status=Status.REGISTERED.value,
+        office_id=office.id,
+        registration_date=on,
+        timeliness=band.value,
+        delayed_reason=reason if band is Timeliness.DELAYED else None,
+        registered_by_id=actor.user_id,
+        updated_at=utcnow(),
+    )
+    set_committed_value(record, "office", office)
     audit.record(
         session,
         actor,
