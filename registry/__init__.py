@@ -7,7 +7,7 @@ from flask import Flask
 from config import Config, load_config
 from registry import extensions, limits
 from registry.api import register_api
-from registry.security import register_security_headers
+from registry.security import register_input_checks, register_security_headers
 from registry.web import register_web
 
 
@@ -18,6 +18,7 @@ def create_app(config: Config | None = None) -> Flask:
     extensions.init_app(app)
     limits.init_app(app)
     register_api(app)
+    register_input_checks(app)
     register_web(app)
     register_security_headers(app)
     return app

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from registry.db import schema_missing
@@ -75,6 +75,15 @@ def _programming_error(exc: ProgrammingError) -> ResponseReturnValue:
     return _unexpected(exc)
 
 
+def _data_error(exc: DataError) -> ResponseReturnValue:
+    """A value the database refuses to hold (PostgreSQL: a NUL character in text) is bad input:
+    a 422 like any other invalid value, with nothing stored."""
+    current_app.logger.warning("data error on %s %s: %s", request.method, request.path, exc)
+    return envelope(
+        422, "A value in the request cannot be stored (for example a NUL character in text)."
+    )
+
+
 def _unexpected(exc: Exception) -> ResponseReturnValue:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
@@ -88,4 +97,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(ProgrammingError, _programming_error)
+    app.register_error_handler(DataError, _data_error)
     app.register_error_handler(Exception, _unexpected)

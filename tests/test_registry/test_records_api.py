@@ -294,3 +294,20 @@ def test_unknown_record_ids_are_404(api: ApiClient) -> None:
     assert registrar.get("/api/v1/births/not-a-uuid").status_code == 404
     death_id = api.as_user("clerk").declare("deaths")["id"]
     assert registrar.get(f"/api/v1/births/{death_id}").status_code == 404
+
+
+def test_a_nul_character_is_refused_on_every_database(api: ApiClient) -> None:
+    """PostgreSQL cannot store a NUL in text and SQLite would: both refuse it with a 422."""
+    signed_in = api.client.post(
+        "/api/v1/auth/token", json={"username": "regis\x00trar", "password": "x" * 12}
+    )
+    assert signed_in.status_code == 422, signed_in.json
+    assert signed_in.json["errors"] == {"json": ["Text must not contain NUL characters."]}
+    clerk = api.as_user("clerk")
+    before = clerk.get("/api/v1/births?per_page=1").json["total"]
+    declared = clerk.post("/api/v1/births", json=birth(3, child={"given_names": "Am\x00ina"}))
+    assert declared.status_code == 422, declared.json
+    searched = clerk.get("/api/v1/births?family_name=Oti%00eno")
+    assert searched.status_code == 422
+    assert searched.json["errors"] == {"query": ["Text must not contain NUL characters."]}
+    assert clerk.get("/api/v1/births?per_page=1").json["total"] == before

@@ -1,14 +1,16 @@
-"""A database nobody has migrated yet: a clear 503 naming the fix, never a 500 (both databases)."""
+"""Database errors that are not bugs: a database nobody has migrated (a 503 naming the fix) and a
+value the database refuses (a 422); never a 500, on both databases."""
 
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from registry import create_app
 from registry.cli import main
-from registry.extensions import database
-from tests.conftest import FreshDatabases, config_for
+from registry.extensions import database, db_session
+from tests.conftest import POSTGRES_URL, FreshDatabases, config_for
 
 
 @pytest.fixture
@@ -36,3 +38,21 @@ def test_the_cli_says_it_in_one_line(empty_url: str, monkeypatch: pytest.MonkeyP
     assert result.exit_code == 1
     assert "crvs db upgrade" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (set CRVS_TEST_POSTGRES_URL)")
+def test_a_value_the_database_refuses_is_a_422_not_a_500(fresh_databases: FreshDatabases) -> None:
+    """The last line behind the input checks: a DataError (here PostgreSQL's refusal of an
+    out-of-range integer) answers 422, with the driver's text kept out."""
+    app = create_app(config_for(fresh_databases.create("postgresql")))
+
+    @app.get("/_probe")  # outside /api/: no token needed, the error page answers
+    def probe() -> str:
+        db_session().execute(text("SELECT CAST(:big AS integer)"), {"big": 2**40})
+        return "unreachable"
+
+    response = app.test_client().get("/_probe")
+    database(app).engine.dispose()
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "cannot be stored" in page and "out of range" not in page

@@ -360,3 +360,12 @@ def test_a_death_round_trips_through_the_amendment_form(web: Web, session: Sessi
     session.refresh(record)
     assert record.version == 2
     assert record.versions[1].facts == record.versions[0].facts
+
+
+def test_a_nul_character_in_a_form_gets_a_message_page(web: Web, session: Session) -> None:
+    web.as_user("clerk")
+    before = len(session.scalars(select(Record.id)).all())
+    response = web.post("/births/new", birth_form(**{"child.given_names": "Am\x00ina"}))
+    assert response.status_code == 422
+    assert "NUL" in web.text(response) and "<html" in web.text(response).lower()
+    assert len(session.scalars(select(Record.id)).all()) == before
