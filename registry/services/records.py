@@ -191,9 +191,8 @@ def _insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> 
     return loaded
 
 
-RECORD_UPDATE = update(Base.metadata.tables["records"]).where(
-    Base.metadata.tables["records"].c.id == bindparam("b_record_id")
-)
+_RECORDS = Base.metadata.tables["records"]
+RECORD_UPDATE = update(_RECORDS).where(_RECORDS.c.id == bindparam("b_record_id"))
 
 
 def _update_loaded(session: Session, record: Record, **values: Any) -> None:
@@ -213,12 +212,14 @@ def _new_version(
     *,
     actor: Actor,
     kind: str,
+    typed: dict[str, Any] | None = None,
     **extra: Any,
 ) -> RecordVersion:
+    """A new version of ``record``; ``typed`` are its typed columns when the caller has them."""
     schema = schema_for(event_type)
     stored = schema.dump(facts)
     stored.pop("notification", None)
-    typed = _typed(event_type, facts, where)
+    typed = typed or _typed(event_type, facts, where)
     # The head keeps the current version's event date and sex for statistics.
     record.event_date = typed["event_date"]
     record.sex = typed["sex"]
@@ -283,8 +284,8 @@ def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[s
         where,
         actor=actor,
         kind="notification" if notification else "declaration",
+        typed=typed,
     )
-    session.flush()
     audit.record(session, actor, "notify" if notification else "declare", record_id=record.id)
     duplicates.on_declared(session, actor, record, version)
     return record
@@ -662,7 +663,8 @@ def correct(
     record.updated_at = utcnow()
     # The registration date stays; a corrected event date may move the record to another band.
     assert record.registration_date is not None
-    event_date = _typed(event_type, facts, where)["event_date"]
+    typed = _typed(event_type, facts, where)
+    event_date = typed["event_date"]
     if event_date > record.registration_date:
         raise field_error("changes", "The event would come after its registration.")
     band = settings.periods(event_type).band(event_date, record.registration_date)
@@ -677,6 +679,7 @@ def correct(
         where,
         actor=actor,
         kind="correction",
+        typed=typed,
         reason=reason,
         evidence=evidence,
         requested_by=requested_by or actor.username,
