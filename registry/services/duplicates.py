@@ -136,18 +136,24 @@ def as_match_record(
     ``as_type`` lets a death be compared as a person against birth records (its date of
     birth against the child's).
     """
-    values = _values(
-        record.event_type,
+    return dedupe.Record(record.id, _person_values(record.event_type, as_type, version, area_code))
+
+
+def _person_values(
+    kind: str, as_type: EventType, person: Any, area_code: str | None
+) -> dict[str, str | None]:
+    """``_values`` of a version, or of a row with a version's column names."""
+    return _values(
+        kind,
         as_type,
-        given=version.given_names,
-        family=version.family_name,
-        born=version.date_of_birth,
-        sex=version.sex,
+        given=person.given_names,
+        family=person.family_name,
+        born=person.date_of_birth,
+        sex=person.sex,
         area_code=area_code,
-        mother=_join(version.mother_given_names, version.mother_family_name),
-        event_date=version.event_date,
+        mother=_join(person.mother_given_names, person.mother_family_name),
+        event_date=person.event_date,
     )
-    return dedupe.Record(record.id, values)
 
 
 def keys_for(event_type: EventType, match: dedupe.Record) -> list[str]:
@@ -247,17 +253,7 @@ def _candidates(
     )
     out = []
     for row in found:
-        values = _values(
-            row.event_type,
-            event_type,
-            given=row.given_names,
-            family=row.family_name,
-            born=row.date_of_birth,
-            sex=row.sex,
-            area_code=row.code,
-            mother=_join(row.mother_given_names, row.mother_family_name),
-            event_date=row.event_date,
-        )
+        values = _person_values(row.event_type, event_type, row, row.code)
         out.append((row.id, row.status, dedupe.Record(row.id, values)))
     return out
 
