@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from registry.domain import FacilityKind
@@ -57,19 +57,20 @@ def facility_by_code(session: Session, code: str) -> Facility | None:
     return session.scalars(select(Facility).where(Facility.code == code)).one_or_none()
 
 
-OFFICE_FOR = (
-    select(Facility)
-    .join(Area, Facility.area_id == Area.id)
-    .where(Facility.kind == FacilityKind.OFFICE.value)
-    .where(bindparam("path", type_=String).startswith(Area.path))
-    .order_by(func.length(Area.path).desc(), Facility.code)
-    .limit(1)
-)
-
-
-def office_for(session: Session, area_path: str) -> Facility | None:
-    """The registration office of the nearest area at or above ``area_path``."""
-    return session.scalars(OFFICE_FOR, {"path": area_path}).first()
+def office_id_for(path: ColumnElement[str] | Any, outer: Any) -> ScalarSelect[int]:
+    """The id of the registration office of the nearest area at or above ``path``, as a scalar
+    subquery of a query of ``outer`` whose column ``path`` is (correlated to ``outer`` alone:
+    the subquery's own areas are not the query's)."""
+    return (
+        select(Facility.id)
+        .join(Area, Facility.area_id == Area.id)
+        .where(Facility.kind == FacilityKind.OFFICE.value)
+        .where(path.startswith(Area.path))
+        .order_by(func.length(Area.path).desc(), Facility.code)
+        .limit(1)
+        .correlate(outer)
+        .scalar_subquery()
+    )
 
 
 def load_areas(session: Session, stream: IO[str]) -> int:

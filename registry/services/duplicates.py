@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 import dedupe
@@ -371,14 +371,20 @@ def _complete_notification(
     )
 
 
-OPEN_CANDIDATES = select(func.count()).where(
-    DuplicateCandidate.record_id == bindparam("record_id"), DuplicateCandidate.status == "open"
-)
+def open_count(record_id: ColumnElement[str] | Any, outer: Any) -> ScalarSelect[int]:
+    """How many undecided suspected duplicates the record ``record_id`` has, as a scalar
+    subquery of a query of ``outer`` (the record's lock reads it in the same statement)."""
+    return (
+        select(func.count())
+        .where(DuplicateCandidate.record_id == record_id, DuplicateCandidate.status == "open")
+        .correlate(outer)
+        .scalar_subquery()
+    )
 
 
-def before_register(session: Session, actor: Actor, record: Record, version: RecordVersion) -> None:
+def before_register(open_duplicates: int) -> None:
     """A record with an undecided suspected duplicate cannot be registered."""
-    if session.scalar(OPEN_CANDIDATES, {"record_id": record.id}):
+    if open_duplicates:
         raise Conflict("A suspected duplicate of this record awaits a registrar's decision.")
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.db import Base, new_uuid, utcnow
@@ -42,7 +42,7 @@ from registry.models import (
 )
 from registry.schemas.records import BirthIn, DeathIn
 from registry.services import audit, duplicates
-from registry.services.areas import area_by_code, office_for
+from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
@@ -312,6 +312,31 @@ RECORD_FOR_UPDATE = (
 )
 
 
+_OFFICE = aliased(Facility)
+# The lock of a registration also reads, in the same statement, what registering checks: the
+# record's undecided suspected duplicates and the office that will number it.
+REGISTER_FOR_UPDATE = RECORD_FOR_UPDATE.add_columns(
+    _OFFICE, duplicates.open_count(Record.id, Record)
+).outerjoin(_OFFICE, _OFFICE.id == office_id_for(Record.area_path, Record))
+
+
+def _locked(
+    session: Session, actor: Actor, event_type: EventType, record_id: str, stmt: Any
+) -> tuple[Any, ...]:
+    """The row of ``stmt`` (``RECORD_FOR_UPDATE`` or one that adds columns to it): the record,
+    locked until the transaction ends (state changes queue per record), its current version,
+    its area and any added columns.
+    """
+    found = session.execute(stmt, {"record_id": record_id}).first()
+    if found is None or found[0].event_type != event_type:
+        raise NotFound(f"No {event_type.value} record {record_id}.")
+    record, version, area = found[:3]
+    ensure_covers(actor, record.area_path)
+    _remember(session, version)
+    set_committed_value(record, "area", area)  # held: the session keeps loaded objects weakly
+    return tuple(found)
+
+
 def _get_for_update(
     session: Session, actor: Actor, event_type: EventType, record_id: str
 ) -> Record:
@@ -319,12 +344,7 @@ def _get_for_update(
 
     Its area and current version come in the same statement: they are what every change reads.
     """
-    found = session.execute(RECORD_FOR_UPDATE, {"record_id": record_id}).first()
-    if found is None or found[0].event_type != event_type:
-        raise NotFound(f"No {event_type.value} record {record_id}.")
-    record, version, _area = found
-    ensure_covers(actor, record.area_path)
-    _remember(session, version)
+    record: Record = _locked(session, actor, event_type, record_id, RECORD_FOR_UPDATE)[0]
     return record
 
 
@@ -553,18 +573,20 @@ def register(
     registration_date: date | None = None,
 ) -> Record:
     require_role(actor, REGISTRARS)
-    record = _get_for_update(session, actor, event_type, record_id)
+    locked = _locked(session, actor, event_type, record_id, REGISTER_FOR_UPDATE)
+    record: Record = locked[0]
+    version: RecordVersion = locked[1]
+    office: Facility | None = locked[3]
+    open_duplicates: int = locked[4]
     if record.status != Status.DECLARED:
         raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
-    version = current_version(session, record)
-    duplicates.before_register(session, actor, record, version)
+    duplicates.before_register(open_duplicates)
     on = registration_date or today()
     if on < version.event_date:
         raise field_error("registration_date", "Must not be before the event.")
     band = settings.periods(event_type).band(version.event_date, on)
     if band is Timeliness.DELAYED and not (reason and reason.strip()):
         raise field_error("reason", "A delayed registration needs a reason.")
-    office = office_for(session, record.area_path)
     if office is None:
         raise Conflict("No registration office covers this record's area.")
     seq = next_number(session, office, event_type, on.year)

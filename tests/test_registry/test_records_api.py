@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from sqlalchemy.orm import Session
 
 from registry.domain import is_valid_check_character
+from registry.services import users
+from registry.services.areas import load_areas, load_facilities
 from tests import factories
 from tests.factories import ApiClient, birth, days_ago, death
 
@@ -50,6 +54,50 @@ def test_register_assigns_consecutive_numbers_with_check_digit(api: ApiClient) -
     assert all(NUMBER.match(n) and is_valid_check_character(n) for n in numbers)
     seqs = [int(n.split("-")[2]) for n in numbers]
     assert seqs == list(range(seqs[0], seqs[0] + 3))
+
+
+def test_the_nearest_office_numbers_a_registration(api: ApiClient, session: Session) -> None:
+    """The office of the record's own area numbers it, else that of the nearest area above;
+    with none up the tree registering is refused and the record stays declared."""
+    load_areas(
+        session,
+        io.StringIO(
+            "code,name,level,parent_code\nW111,Kati Ward,ward,D11\n"
+            "R3,Eastern Region,region,DL\nD31,Tatu District,district,R3\n"
+        ),
+    )
+    load_facilities(session, io.StringIO(
+        "code,name,kind,area_code\nF1111,Kati Clinic,health_facility,W111\n"
+        "O1,Northern Regional Office,office,R1\nF311,Tatu Clinic,health_facility,D31\n"
+    ))  # fmt: skip
+    for username, role, area, facility in (
+        ("clerk.w111", "clerk", "W111", "F1111"),
+        ("clerk.d31", "clerk", "D31", "F311"),
+        ("registrar.dl", "registrar", "DL", None),
+    ):
+        users.create_user(session, factories.SETTINGS, username=username, role=role,
+                          password=factories.PASSWORD, area_code=area, facility_code=facility,
+                          full_name=username)  # fmt: skip
+    session.commit()
+    registrar = api.as_user("registrar.dl")
+    for clerk, facility, office in (
+        ("clerk.w111", "F1111", "O11"),  # the ward has none: its district's, not the region's
+        ("clerk", "F111", "O11"),
+        ("clerk.d31", "F311", None),
+    ):
+        body = factories.unique()
+        body["place"] = {"type": "health_facility", "facility_code": facility}
+        record = api.as_user(clerk).declare(body=body)
+        response = registrar.post(f"/api/v1/births/{record['id']}/register", json={})
+        if office is None:
+            assert response.status_code == 409, response.json
+            assert "No registration office" in response.json["message"]
+            after = registrar.get(f"/api/v1/births/{record['id']}").json
+            assert (after["status"], after["registration_number"]) == ("declared", None)
+        else:
+            assert response.status_code == 200, response.json
+            assert response.json["office_code"] == office
+            assert response.json["registration_number"].startswith(f"{office}-B")
 
 
 @pytest.mark.parametrize(
