@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dedupe import few
 from dedupe.blocking import candidate_pairs, chunks, rule_pairs, sample_pairs
 from dedupe.compare import Comparison, compare
 from dedupe.errors import InputError
@@ -36,6 +37,8 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 _CHUNK = 1_000_000
+#: Up to this many candidates, a thresholded look-up is first scored pair by pair (dedupe.few).
+_FEW = 64
 _EM_PAIRS = 1_000_000
 _TWINS = "Same mother and birth date but clearly different given names: likely twins."
 _SIBLINGS = "Same mother but birth dates far apart: likely siblings."
@@ -352,6 +355,10 @@ def _probability(weight: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000))), dtype=np.float64)
 
 
+def _any_reaches(weights: Sequence[float], threshold: float) -> bool:
+    return bool((_probability(np.array(weights, dtype=np.float64)) >= threshold).any())
+
+
 def score_table(
     table: Table,
     ia: IntArray,
@@ -502,6 +509,13 @@ def score_candidates(
         One explained candidate per record in ``candidates`` (at or above ``threshold`` when
         given), highest probability first.
     """
+    # The common answer for a declaration is "none": found pair by pair, without arrays.
+    if (
+        threshold is not None
+        and len(candidates) <= _FEW
+        and not _any_reaches(few.weights(record, candidates, model), threshold)
+    ):
+        return []
     table = Table([record, *candidates], model.settings)
     ia = np.zeros(len(candidates), dtype=np.int64)
     ib = np.arange(1, len(candidates) + 1, dtype=np.int64)

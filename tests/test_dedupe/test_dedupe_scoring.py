@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dedupe import (
@@ -234,3 +234,78 @@ def test_one_record_keys_equal_the_batch_keys(person: dict[str, str | None]) -> 
         if codes[0] >= 0:
             batch.append(strings[int(codes[0])])
     assert blocking_keys(record, ALL_TRANSFORMS) == batch
+
+
+#: Every field kind and every rule: close and phonetic names, swapped names, a placeholder,
+#: twins and siblings (a mother and a birth date), a free-text place and an identifier.
+FAMILY_WEIGHTS = {"exact": 6.0, "close": 4.0, "phonetic": 3.0, "far": 0.0, "else": -6.0}
+EVERY_KIND = Model.from_settings(  # the family name weighs less than the given name
+    Settings.from_dict(
+        {
+            "fields": [
+                field | {"weights": FAMILY_WEIGHTS} if field["column"] == "family" else field
+                for field in [*SETTINGS.to_dict()["fields"], {"column": "place", "kind": "text"}]
+            ]
+        }
+    )
+)
+NAMES = "Hussein Husayn Mohamed Muhammad Mohammed Amina Aminah Amena Baby Ali Hassan Otieno Otiena"
+near_names = st.one_of(
+    st.none(),
+    st.sampled_from(["", "Aaa", "محمد", "Baby Ali", "Ali Hassan", "Hassan Ali", *NAMES.split()]),
+    st.text(alphabet="aeiohmnst ", max_size=9),
+)
+NEAR_DATES = (
+    "2019-05-13 2019-13-05 2019-05-14 2019-05-31 2019-03-15 2019-15-03 2019-05-03 2018-05-13"
+)
+near_dates = st.one_of(
+    st.none(),
+    st.sampled_from([*NEAR_DATES.split(), "2018-05-13", "2019-12-31", "2019", "x"]),
+    st.dates().map(str),
+)
+near_people = st.fixed_dictionaries(
+    {
+        "given": near_names,
+        "family": near_names,
+        "dob": near_dates,
+        "mother": near_names,
+        "place": st.sampled_from([None, "Amani Hospital", "Amani Hosp.", "Home"]),
+        "nid": st.sampled_from([None, "12345678", "12345687", "12345600", "99"]),
+        "sex": st.sampled_from([None, "M", "F"]),
+    }
+)
+
+
+TWIN = {"given": "Ali", "family": "Otieno", "dob": "2019-05-13", "mother": "Hussein"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(new=near_people, others=st.lists(near_people, min_size=1, max_size=6))
+@example(  # twins, a sibling, swapped names, a mother's name spelt otherwise, a placeholder
+    new=TWIN,
+    others=[
+        TWIN | {"given": "Hassan"},
+        TWIN | {"dob": "2015-01-02"},
+        TWIN | {"given": "Otiena", "family": "Ali"},
+        TWIN | {"given": "Hassan", "mother": "Husayn"},
+        TWIN | {"given": "Baby"},
+    ],
+)
+def test_pair_by_pair_weights_equal_the_vectorised_ones(
+    new: dict[str, str | None], others: list[dict[str, str | None]]
+) -> None:
+    """``dedupe.few`` (no arrays) gives exactly the weights of the vectorised comparison."""
+    import numpy as np
+
+    from dedupe import few
+    from dedupe.compare import compare
+    from dedupe.matching import _weights
+    from dedupe.records import Table
+
+    left = Record("new", new)
+    right = [Record(str(i), values) for i, values in enumerate(others)]
+    table = Table([left, *right], EVERY_KIND.settings)
+    ia = np.zeros(len(right), dtype=np.int64)
+    ib = np.arange(1, len(right) + 1, dtype=np.int64)
+    expected = _weights(EVERY_KIND, compare(table, ia, ib, similarities=False)).tolist()
+    assert few.weights(left, right, EVERY_KIND) == expected
