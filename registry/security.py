@@ -42,15 +42,29 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
+#: How a NUL can be written in a query string, a URL-encoded form or a JSON body: where none of
+#: these bytes is found, no value parsed from it holds one (most requests stop here).
+_NUL_SPELLINGS = (b"\x00", b"%00", b"\\u0000")
+
+
+def _may_hold_nul(raw: bytes) -> bool:
+    return any(spelling in raw for spelling in _NUL_SPELLINGS)
+
+
 def _refuse_nul() -> None:
     """A NUL character in the query, a form or a JSON body is refused (422) before any view
     runs, the same on every database: PostgreSQL cannot store one in text, SQLite would."""
     errors: dict[str, list[str]] = {}
-    for location, values in (("query", request.args), ("form", request.form)):
-        if any(_holds_nul(k) or _holds_nul(v) for k, v in values.items(multi=True)):
-            errors[location] = [NUL_MESSAGE]
-    if request.is_json and _holds_nul(request.get_json(silent=True)):
-        errors["json"] = [NUL_MESSAGE]
+    if _may_hold_nul(request.query_string) and any(
+        _holds_nul(k) or _holds_nul(v) for k, v in request.args.items(multi=True)
+    ):
+        errors["query"] = [NUL_MESSAGE]
+    plain = request.mimetype == "application/x-www-form-urlencoded" or request.is_json
+    if not plain or _may_hold_nul(request.get_data(cache=True)):
+        if any(_holds_nul(k) or _holds_nul(v) for k, v in request.form.items(multi=True)):
+            errors["form"] = [NUL_MESSAGE]
+        if request.is_json and _holds_nul(request.get_json(silent=True)):
+            errors["json"] = [NUL_MESSAGE]
     if errors:
         raise ValidationFailed(NUL_MESSAGE, errors=errors)
 

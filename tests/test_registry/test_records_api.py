@@ -351,6 +351,13 @@ def test_a_nul_character_is_refused_on_every_database(api: ApiClient) -> None:
     )
     assert signed_in.status_code == 422, signed_in.json
     assert signed_in.json["errors"] == {"json": ["Text must not contain NUL characters."]}
+    in_a_key = api.client.post("/api/v1/auth/token", json={"user\x00name": "registrar"})
+    assert in_a_key.status_code == 422, in_a_key.json
+    # A backslash followed by "u0000" is six characters, not a NUL: a wrong password, no more.
+    spelt = api.client.post(
+        "/api/v1/auth/token", json={"username": "regis\\u0000trar", "password": "x" * 12}
+    )
+    assert spelt.status_code == 401, spelt.json
     clerk = api.as_user("clerk")
     before = clerk.get("/api/v1/births?per_page=1").json["total"]
     declared = clerk.post("/api/v1/births", json=birth(3, child={"given_names": "Am\x00ina"}))
@@ -358,4 +365,5 @@ def test_a_nul_character_is_refused_on_every_database(api: ApiClient) -> None:
     searched = clerk.get("/api/v1/births?family_name=Oti%00eno")
     assert searched.status_code == 422
     assert searched.json["errors"] == {"query": ["Text must not contain NUL characters."]}
+    assert clerk.get("/api/v1/births?per_page=1&x%00=1").status_code == 422
     assert clerk.get("/api/v1/births?per_page=1").json["total"] == before
