@@ -21,7 +21,9 @@ Models and scoring
     ``train(records, settings, *, right=None) -> Model``: EM without labels (defaults on tiny
     data). ``Model.from_settings(settings)``, ``Model.to_dict()``, ``Model.from_dict(d)``.
     ``score_pair(a, b, model) -> Candidate``;
-    ``score_candidates(record, candidates, model) -> list[Candidate]`` (one lookup, batched).
+    ``score_candidates(record, candidates, model, threshold=None) -> list[Candidate]`` (one
+    lookup, batched; with a threshold, up to 64 candidates are first weighed pair by pair
+    without arrays, and none reaching it returns at once).
     ``Candidate``: ``.probability`` (0-1), ``.match_weight``, ``.fields``
     (``FieldComparison``: column, kind, left, right, level, similarity, weight, swapped),
     ``.rules`` (``RuleHit``: twins, siblings), ``.level(column)``, ``.explain() -> list[dict]``.
