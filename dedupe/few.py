@@ -73,18 +73,16 @@ def _string_level(
         return (dist if dist <= 2 else 3), 1.0 - dist / max(len(a), len(b), 1)
     close, far = spec.thresholds[0], spec.thresholds[-1]
     sim = 1.0 if same else _jaro_winkler(a, b, spec.kind == "name", cutoff)
+    if same:
+        return 0, sim
+    if sim >= close:
+        return 1, sim
     if spec.kind == "name":
-        skeleton = "" if same else _skeleton(a)
-        if same:
-            return 0, sim
-        if sim >= close:
-            return 1, sim
+        skeleton = _skeleton(a)
         if skeleton and skeleton == _skeleton(b):
             return 2, sim
         return (3 if sim >= far else 4), sim
-    if same:
-        return 0, sim
-    return (1 if sim >= close else 2 if sim >= far else 3), sim
+    return (2 if sim >= far else 3), sim
 
 
 def _one_edit_apart(va: int, vb: int) -> bool:
@@ -142,9 +140,12 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
         if spec.kind == "date"
     }
     swaps = given is not None and family is not None and given.kind == family.kind == "name"
+    g = specs.index(given) if given is not None else -1
+    f = specs.index(family) if family is not None else -1
     mothers = [i for i, spec in enumerate(specs) if spec.role == "mother"]
     dob = settings.field_by_role("date_of_birth")
     vetoes = bool(mothers) and dob is not None and dob.kind == "date"
+    d = specs.index(dob) if dob is not None else -1
     window = settings.date_window_days
     left = texts[0]
     out = []
@@ -165,7 +166,6 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
         swapped = False
         if swaps:
             assert given is not None and family is not None
-            g, f = specs.index(given), specs.index(family)
             close = given.thresholds[0]
             cutoff = max(close - 0.01, 0.0)
             level_1, sim_1 = _string_level(
@@ -186,10 +186,9 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
             present = [levels[i] < len(specs[i].levels) for i in mothers]
             agree = all(not p or levels[i] < _AGREE for i, p in zip(mothers, present, strict=True))
             if agree and any(present):
-                d = specs.index(dob)
                 siblings = complete[dob.column] and levels[d] >= 3
                 if given is not None:
-                    different = levels[specs.index(given)] == given.levels.index("else")
+                    different = levels[g] == given.levels.index("else")
                     twins = levels[d] == 0 and different and not swapped
         total = model.prior_weight
         for col, level in enumerate(levels):

@@ -29,14 +29,20 @@ class Actor:
 
     @classmethod
     def from_user(cls, user: User) -> Actor:
+        return cls.of(user, user.area.code, user.area.path)
+
+    @classmethod
+    def of(cls, person: Any, area_code: str, area_path: str) -> Actor:
+        """From anything with a user's ``id``, ``username``, ``full_name``, ``role`` and
+        ``area_id`` (a ``User``, or a row of those columns), and the area's code and path."""
         return cls(
-            user_id=user.id,
-            username=user.username,
-            full_name=user.full_name or user.username,
-            role=Role(user.role),
-            area_id=user.area_id,
-            area_code=user.area.code,
-            area_path=user.area.path,
+            user_id=person.id,
+            username=person.username,
+            full_name=person.full_name or person.username,
+            role=Role(person.role),
+            area_id=person.area_id,
+            area_code=area_code,
+            area_path=area_path,
         )
 
     def covers(self, area_path: str) -> bool:

@@ -174,15 +174,7 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
         return None
     if not row.active or row.token_epoch != row.auth_epoch:
         return None
-    return Actor(
-        user_id=row.id,
-        username=row.username,
-        full_name=row.full_name or row.username,
-        role=Role(row.role),
-        area_id=row.area_id,
-        area_code=row.area_code,
-        area_path=row.area_path,
-    )
+    return Actor.of(row, row.area_code, row.area_path)
 
 
 def revoke_token(session: Session, token: str, actor: Actor) -> None:

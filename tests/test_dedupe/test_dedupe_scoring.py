@@ -269,14 +269,20 @@ near_people = st.fixed_dictionaries(
         "family": near_names,
         "dob": near_dates,
         "mother": near_names,
-        "place": st.sampled_from([None, "Amani Hospital", "Amani Hosp.", "Home"]),
+        "place": st.sampled_from([None, "Amani Hospital", "Amani Hosp.", "Amani Clinic", "Home"]),
         "nid": st.sampled_from([None, "12345678", "12345687", "12345600", "99"]),
         "sex": st.sampled_from([None, "M", "F"]),
     }
 )
 
 
-TWIN = {"given": "Ali", "family": "Otieno", "dob": "2019-05-13", "mother": "Hussein"}
+TWIN = {
+    "given": "Ali",
+    "family": "Otieno",
+    "dob": "2019-05-13",
+    "mother": "Hussein",
+    "place": "Amani Clinic",
+}
 
 
 @settings(max_examples=400, deadline=None)
@@ -289,6 +295,7 @@ TWIN = {"given": "Ali", "family": "Otieno", "dob": "2019-05-13", "mother": "Huss
         TWIN | {"given": "Otiena", "family": "Ali"},
         TWIN | {"given": "Hassan", "mother": "Husayn"},
         TWIN | {"given": "Baby"},
+        TWIN | {"place": "Amani Hospital"},  # beside "Amani Clinic": a far text
     ],
 )
 def test_pair_by_pair_weights_equal_the_vectorised_ones(
