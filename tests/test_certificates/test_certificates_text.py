@@ -81,9 +81,12 @@ def test_any_text_renders_or_is_refused_cleanly(signer: Signer, text: str) -> No
 
 
 def test_controls_are_dropped_and_long_text_refused(signer: Signer) -> None:
-    """It drops control characters and refuses a field longer than 200 characters."""
+    """It drops control characters and refuses, naming the field in words, a value longer than
+    1000 characters (five times the longest name the registry accepts)."""
     assert clean_text("a\x00b\n\tc\u200d") == "ab c\u200d"
-    with pytest.raises(InvalidCertificateData, match="longer than 200"):
-        render_birth_certificate(birth("x" * 201), issue(), signer)
+    with pytest.raises(InvalidCertificateData, match=r"^Name of child is longer than 1000"):
+        render_birth_certificate(birth("x" * 1001), issue(), signer)
+    with pytest.raises(InvalidCertificateData, match=r"^The registrar's name is longer than 1000"):
+        render_birth_certificate(birth(), issue(registrar_name="y" * 1001), signer)
     with pytest.raises(InvalidCertificateData, match="not valid Unicode"):
         render_birth_certificate(birth("bad \ud800 surrogate"), issue(), signer)
