@@ -138,11 +138,21 @@ def test_tampered_unknown_and_revoked_payloads(
         == "invalid"
     )
     serial = response.headers["X-Certificate-Serial"]
-    revoked = registrar.post(f"/api/v1/certificates/{serial}/revoke", json={"reason": "lost"})
+    private = "Lost at the market, says the mother (phone 0722 000 111)"
+    revoked = registrar.post(
+        f"/api/v1/certificates/{serial}/revoke",
+        json={"reason": private, "category": "lost_or_stolen"},
+    )
     assert revoked.status_code == 200
-    result = api.client.post("/api/v1/certificates/verify", json={"payload": payload}).json
+    assert revoked.json["revocation_reason"] == private  # the ledger keeps the registrar's text
+    response = api.client.post("/api/v1/certificates/verify", json={"payload": payload})
+    result = response.json
     assert result["status"] == "revoked"
-    assert result["reason"] == "lost"
+    assert (result["reason"], result["reason_category"]) == (
+        "Reported lost or stolen.",
+        "lost_or_stolen",
+    )
+    assert b"market" not in response.data  # the public never sees the registrar's text
     again = registrar.post(f"/api/v1/certificates/{serial}/revoke", json={"reason": "lost"})
     assert again.status_code == 409
 
