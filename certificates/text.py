@@ -643,18 +643,18 @@ class TextEngine:
         drawn glyphs. Characters the Latin font lacks still carry no glyph of their own here:
         the ActualText gives their Unicode.
         """
-        font = self.reportlab_font(False)
-        natural = float(pdfmetrics.stringWidth(text, font, size))
-        words = canvas.beginText(x, y)
-        words.setTextRenderMode(3)
-        words.setFont(font, size)
-        if natural > 0:
-            words.setHorizScale(100.0 * width / natural)
-        words.textOut(text)
-        # The render mode and scaling are graphics state: keep them from later text.
-        canvas.addLiteral("q")
-        canvas.drawText(words)
-        canvas.addLiteral("Q")
+        name = self.reportlab_font(False)
+        font = pdfmetrics.getFont(name)
+        natural = float(pdfmetrics.stringWidth(text, name, size))
+        scale = 100.0 * width / natural if natural > 0 else 100.0
+        document = canvas._doc  # reportlab keeps a font's subsets per document
+        ops = [f"q BT 3 Tr {scale:.3f} Tz 1 0 0 1 {x:.2f} {y:.2f} Tm"]
+        for subset, chunk in font.splitString(text, document):
+            internal = font.getSubsetInternalName(subset, document)
+            ops.append(f"{internal} {size:.2f} Tf <{chunk.hex()}> Tj")
+        # The render mode and scaling are graphics state: q/Q keeps them from later text.
+        ops.append("ET Q")
+        canvas.addLiteral(" ".join(ops))
 
     def _draw_outlines(
         self, canvas: Any, line: ShapedLine, x: float, y: float, size: float, fixed: bool
