@@ -519,12 +519,11 @@ def verify(
         return {"status": "invalid", "reason": "Not in this registry's ledger.", "facts": printed}
     if row.revoked_at is not None:
         category = row.revocation_category
+        known = category in set(RevocationCategory)  # rows revoked before 0011 have none
         return {
             "status": "revoked",
-            "reason": PUBLIC_REASONS[RevocationCategory(category)]
-            if category
-            else NO_PUBLIC_REASON,
-            "reason_category": category,
+            "reason": PUBLIC_REASONS[RevocationCategory(category)] if known else NO_PUBLIC_REASON,
+            "reason_category": category if known else None,
             "revoked_at": row.revoked_at,
             "facts": printed,
         }

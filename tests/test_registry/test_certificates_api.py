@@ -24,7 +24,7 @@ from config import ConfigError, DevelopmentConfig
 from registry.cli import main
 from registry.db import make_engine, make_sessionmaker
 from registry.domain import EventType
-from registry.models import AuditEvent, IssuedCertificate
+from registry.models import AuditEvent, IssuedCertificate, Record
 from registry.schemas.records import DeathIn
 from registry.services import certificates as certificate_service
 from registry.services import records
@@ -543,3 +543,36 @@ def test_certificate_settings_are_read_and_checked_at_start(
             patch.setenv(name, value)
             with pytest.raises(ConfigError, match=message):
                 DevelopmentConfig()
+
+
+def test_cancelling_a_registration_revokes_its_certificates_in_force(
+    api: ApiClient, signing: Path, session: Session, tmp_path: Path
+) -> None:
+    """It revokes every certificate of a record still in force with the category "cancelled
+    registration", keeps an earlier revocation as it was, and /verify says so in words."""
+    record_id = registered(api)
+    registrar = api.as_user("registrar")
+    url = f"/api/v1/births/{record_id}/certificates"
+    first, second = (registrar.post(url, json={"collector": COLLECTOR}) for _ in range(2))
+    lost = registrar.post(
+        f"/api/v1/certificates/{first.headers['X-Certificate-Serial']}/revoke",
+        json={"reason": "lost", "category": "lost_or_stolen"},
+    )
+    assert lost.status_code == 200
+    record = session.get(Record, record_id)
+    assert record is not None
+    revoked = certificate_service.revoke_for_record(
+        session, actor(session, "registrar"), record, "duplicate of B-000001"
+    )
+    assert [row.serial for row in revoked] == [second.headers["X-Certificate-Serial"]]
+    categories = {
+        row.serial: row.revocation_category
+        for row in session.scalars(
+            select(IssuedCertificate).where(IssuedCertificate.record_id == record_id)
+        )
+    }
+    assert sorted(categories.values()) == ["cancelled_registration", "lost_or_stolen"]
+    payload = qr_payload(second.data, tmp_path)
+    result = api.client.post("/api/v1/certificates/verify", json={"payload": payload}).json
+    assert (result["status"], result["reason"]) == ("revoked", "The registration was cancelled.")
+    assert "B-000001" not in str(result)
