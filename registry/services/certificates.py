@@ -461,6 +461,15 @@ def revoke_for_record(
     return rows
 
 
+def _public_reason(category: str | None) -> tuple[str, str | None]:
+    """The public sentence and category of a revocation (rows revoked before 0011 have none)."""
+    try:
+        known = RevocationCategory(category or "")
+    except ValueError:
+        return NO_PUBLIC_REASON, None
+    return PUBLIC_REASONS[known], known.value
+
+
 def _superseded_on(
     session: Session, row: IssuedCertificate, settings: RegistrySettings | None
 ) -> date | None:
@@ -518,12 +527,11 @@ def verify(
     if row is None:
         return {"status": "invalid", "reason": "Not in this registry's ledger.", "facts": printed}
     if row.revoked_at is not None:
-        category = row.revocation_category
-        known = category in set(RevocationCategory)  # rows revoked before 0011 have none
+        reason, category = _public_reason(row.revocation_category)
         return {
             "status": "revoked",
-            "reason": PUBLIC_REASONS[RevocationCategory(category)] if known else NO_PUBLIC_REASON,
-            "reason_category": category if known else None,
+            "reason": reason,
+            "reason_category": category,
             "revoked_at": row.revoked_at,
             "facts": printed,
         }
