@@ -470,7 +470,7 @@ def _public_reason(category: str | None) -> tuple[str, str | None]:
     return PUBLIC_REASONS[known], known.value
 
 
-def _superseded_on(
+def superseded_on(
     session: Session, row: IssuedCertificate, settings: RegistrySettings | None
 ) -> date | None:
     """The date of the first later version that changes a printed fact, if any.
@@ -535,7 +535,7 @@ def verify(
             "revoked_at": row.revoked_at,
             "facts": printed,
         }
-    superseded = _superseded_on(session, row, settings)
+    superseded = superseded_on(session, row, settings)
     if superseded is not None:
         return {
             "status": "superseded",

@@ -46,8 +46,13 @@ IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 # -- the record page: ledger and issue form -------------------------------------------------------
 
 
-def _ledger_row(row: IssuedCertificate) -> dict[str, Any]:
+def _ledger_row(session: Session, row: IssuedCertificate) -> dict[str, Any]:
     return {
+        "record_version": row.record_version,
+        "superseded_on": None
+        if row.revoked_at
+        else certificates.superseded_on(session, row, settings()),
+        "revocation_category": row.revocation_category,
         "serial": row.serial,
         "copy_number": row.copy_number,
         "reprint": row.reprint,
@@ -66,7 +71,7 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
         return {}
     rows = certificates.ledger(session, actor, doc["id"])
     return {
-        "certificates": [_ledger_row(r) for r in reversed(rows)],
+        "certificates": [_ledger_row(session, r) for r in reversed(rows)],
         "may_issue": actor.role is Role.REGISTRAR,
         "revocation_categories": [
             (category.value, gettext(certificates.PUBLIC_REASONS[category]))

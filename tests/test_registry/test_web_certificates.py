@@ -256,10 +256,12 @@ def test_verify_says_a_corrected_certificate_is_superseded(
               "evidence": "hospital notification"},
     )  # fmt: skip
     assert corrected.status_code == 201
+    on = date.today().isoformat()
+    ledger = web.text(web.get(f"/births/{rid}")).split('id="h-certificates"')[1]
+    assert f"Superseded by the correction of {on}." in ledger  # the registrar sees it too
     web.post("/logout")
     text = web.text(web.post("/verify", {"payload": payload}))
     assert "Superseded: this certificate is genuine but no longer current" in text
-    on = date.today().isoformat()
     assert f"Superseded by a correction on {on}: ask for a new certificate." in text
     assert "Amina Otieno" in text  # the name as printed on the paper in hand
     assert "clerk's typo" not in text and "hospital notification" not in text
