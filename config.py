@@ -28,6 +28,30 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _png_file(name: str, path: str) -> None:
+    """An image named in configuration must be a readable PNG (read when printing)."""
+    if not path:
+        return
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(8)
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path} ({exc.strerror})") from None
+    if magic != b"\x89PNG\r\n\x1a\n":
+        raise ConfigError(f"{name}: {path} is not a PNG image")
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -63,6 +87,11 @@ class Config:
     CERT_LANGUAGES = "en,fr"  # the label pair printed side by side
     CERT_PAPER = "A4"  # or "LETTER"
     CERT_AUTHORITY = "Civil Registration Authority"
+    CERT_COUNTRY = ""  # printed above the authority; empty for none
+    CERT_SIGNER_TITLE = ""  # under the registrar's name; empty: "Registrar" in both languages
+    CERT_EMBLEM = ""  # path of the national emblem (PNG) at the head of the page; empty: none
+    CERT_SEAL = ""  # path of the office seal (PNG) printed beside the signature; empty: none
+    CERT_CAUSE_SEQUENCE = False  # death certificates also print Part 1 (lines a-d)
 
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
@@ -97,11 +126,18 @@ class Config:
             "CERT_LANGUAGES",
             "CERT_PAPER",
             "CERT_AUTHORITY",
+            "CERT_COUNTRY",
+            "CERT_SIGNER_TITLE",
+            "CERT_EMBLEM",
+            "CERT_SEAL",
             "VERIFY_RATE_LIMIT",
             "RATELIMIT_STORAGE_URI",
         ):
             if os.environ.get(name):
                 setattr(self, name, os.environ[name])
+        self.CERT_CAUSE_SEQUENCE = _bool("CERT_CAUSE_SEQUENCE", self.CERT_CAUSE_SEQUENCE)
+        _png_file("CERT_EMBLEM", self.CERT_EMBLEM)
+        _png_file("CERT_SEAL", self.CERT_SEAL)
         if self.CERT_PAPER.upper() not in ("A4", "LETTER"):
             raise ConfigError("CERT_PAPER must be A4 or LETTER")
         if len(self.CERT_LANGUAGES.split(",")) != 2:

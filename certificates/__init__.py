@@ -14,13 +14,17 @@ Rendering (all return or write PDF; A4 by default, Letter with ``RenderOptions(p
 
 Inputs are frozen dataclasses of plain values: :class:`BirthRecord`, :class:`DeathRecord`,
 :class:`Issue` (serial, office, date, registrar, copy number, seal image bytes) and
-:class:`RenderOptions` (label languages, paper, authority, font directories). Label tables exist
-for ``en``, ``fr`` and ``ar`` (:data:`LABELS`). Names and places print in the script they were
-recorded in: Latin, Arabic, Ethiopic, Devanagari, Bengali and Chinese, shaped with HarfBuzz and
-drawn as glyph outlines (regular-weight Latin text stays real, searchable PDF text); text
-fields are limited to 200 characters and shrink to fit their box; fonts come from the Debian
-packages fonts-noto-core and fonts-wqy-zenhei. Nothing in the input is interpreted as markup,
-and no file or URL named by input is opened.
+:class:`RenderOptions` (label languages, paper, authority, country, emblem image, signer's
+title, font directories). Label tables exist for ``en``, ``fr`` and ``ar`` (:data:`LABELS`).
+Names and places print in the script they were recorded in: Latin, Arabic, Ethiopic,
+Devanagari, Bengali and Chinese, shaped with HarfBuzz and drawn as glyph outlines; every string
+on the page (labels included) also carries its Unicode text (``/ActualText`` and invisible text
+over the outlines), so ``pdftotext``, search and screen readers read it in its own script.
+Values up to 1000 characters print whole: a long value wraps onto more lines, never below 7 pt,
+and the rows share the page's height between the header and the footer. A death certificate
+prints the underlying cause as certified and, if given, the Part 1 sequence. Fonts come from the
+Debian packages fonts-noto-core and fonts-wqy-zenhei. Nothing in the input is interpreted as
+markup, and no file or URL named by input is opened (seal and emblem are given as bytes).
 
 Serials::
 
@@ -34,6 +38,7 @@ Signed QR payloads (CBOR claims in COSE_Sign1, Ed25519, zlib, base45, prefix ``C
     verify_payload(payload: str, public_keys: Mapping[str, bytes] | Sequence[bytes])
         -> VerifiedCertificate
     facts_of(record, issue) -> CertificateFacts     # what the QR of a certificate carries
+                                                    # (names over 100 characters shortened, "…")
     signer.sign(facts) -> str                       # the QR payload text
 
 The command line ``python -m certificates verify PAYLOAD_OR_IMAGE --public-key KEY.pem``

@@ -7,7 +7,9 @@
 
 ``verify`` takes the payload text (``CRVS1:...``) or the path of a PNG or JPEG showing the QR
 code (decoded with zxing-cpp), prints the facts and exits 0, or prints one line giving the
-reason and exits 1. No traceback is ever printed.
+reason and exits 1. No traceback is ever printed. Offline it cannot know the register: a
+genuine signature says the certificate was issued as printed; whether it was since revoked or
+superseded by a correction is only known online, and the output says so (``current: ...``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from .errors import MalformedPayload, VerificationError
 from .signing import PREFIX, generate_signing_key, verify_payload
 
 _MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+OFFLINE_STATUS = (
+    "not known offline: the signature shows the certificate was issued as printed, not "
+    "whether it has since been revoked or superseded by a correction of the record; the "
+    "registry's /verify page tells"
+)
 
 
 class _Failure(Exception):
@@ -95,6 +104,18 @@ def _verify(args: argparse.Namespace) -> int:
     for label, value in rows:
         if value is not None:
             print(f"{label}: {value}")
+    shortened = [
+        label
+        for label, value in rows[3:7]
+        if value is not None and label != "date of " + facts.kind and value.endswith("…")
+    ]
+    if shortened:
+        print(
+            f"note: the {' and '.join(shortened)} "
+            f"{'is' if len(shortened) == 1 else 'are'} shortened in the QR code (…): "
+            "compare the beginning with the paper"
+        )
+    print(f"current: {OFFLINE_STATUS}")
     return 0
 
 

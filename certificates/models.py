@@ -64,7 +64,11 @@ class DeathRecord:
         place_of_death: The place of death.
         date_of_birth: The deceased's date of birth, if known.
         age_years: The age at death in completed years, if known.
-        cause_of_death: The cause of death, if it is to be printed.
+        cause_of_death: The underlying cause of death as certified, if it is to be printed,
+            e.g. ``"Chronic ischaemic heart disease (I25.1)"``.
+        cause_sequence: The lines of Part 1 of the medical certificate to print below it, in
+            order from the immediate cause (a) to the underlying one, e.g.
+            ``("a) Acute myocardial infarction (I21.9)", ...)``; empty to print none.
     """
 
     registration_number: str
@@ -76,6 +80,7 @@ class DeathRecord:
     date_of_birth: date | None = None
     age_years: int | None = None
     cause_of_death: str | None = None
+    cause_sequence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,10 +115,18 @@ class RenderOptions:
             same language twice prints one set of labels.
         paper: A4 (default) or Letter.
         authority: The issuing authority printed as the header.
+        country: The country (or state) printed above the authority; empty for none.
+        emblem_image: The national emblem as PNG or JPEG bytes (at most 4000 x 4000 pixels),
+            printed at the head of the page; None for none.
+        signer_title: The signer's title printed under the registrar's name (e.g. "District
+            Registrar"); empty to print the "Registrar" label of each language.
         font_dirs: Directories searched for the script fonts (the Debian paths by default).
     """
 
     languages: tuple[str, str] = ("en", "fr")
     paper: Paper = Paper.A4
     authority: str = "Civil Registration Authority"
+    country: str = ""
+    emblem_image: bytes | None = field(default=None, repr=False)
+    signer_title: str = ""
     font_dirs: tuple[str, ...] = DEFAULT_FONT_DIRS

@@ -12,6 +12,7 @@ import hashlib
 import io
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ._pdf import add_prebuilt_form, serialise_form
 from .errors import InvalidCertificateData
-from .labels import label_table
+from .labels import LABELS, label_table
 from .models import BirthRecord, DeathRecord, Issue, RenderOptions, Sex
 from .signing import CertificateFacts, Signer
 from .text import TextEngine
@@ -35,10 +36,17 @@ _ROSETTE_INK = (0.70, 0.80, 0.88)
 _FRAME_INK = (0.20, 0.36, 0.32)
 _WATERMARK_INK = (0.80, 0.10, 0.10)
 _MARGIN = 48.0
-_ROW = 46.0
+_PAD = 8.0  # between a cell's border and its value
+_LABEL_BAND = 18.0  # the top of a cell that holds its labels
+_LEADING = 1.22  # line height, in font sizes
+_MIN_SIZE = 7.0  # no value is printed smaller
+_MAX_ROW_GROWTH = 40.0  # rows grow by at most this to fill the page
+_FOOTER_TOP = 182.0  # the rows end above the seal, the signature and the QR code
 _QR_SIZE = 112.0
 _SEAL_SIZE = 100.0
-_MAX_SEAL_PIXELS = 4000
+_EMBLEM_SIZE = 52.0
+_SCALES = (1.0, 0.93, 0.86, 0.8, 0.74, 0.68, 0.62, 0.56, 0.5)
+_MAX_IMAGE_PIXELS = 4000
 
 _ENGINES: dict[tuple[str, ...], TextEngine] = {}
 
@@ -51,6 +59,24 @@ def engine_for(font_dirs: tuple[str, ...]) -> TextEngine:
     return engine
 
 
+QR_NAME_CHARS = 100
+"""Names longer than this are carried in the QR code shortened, ending with "…"."""
+
+
+def qr_name(name: str) -> str:
+    """Return a name as the QR code carries it: whole, or its first characters and "…".
+
+    The QR code must stay small enough to scan from paper, whatever the names' length and
+    script; the certificate prints the whole name and the verifier compares the beginning.
+    """
+    if len(name) <= QR_NAME_CHARS:
+        return name
+    cut = QR_NAME_CHARS - 1
+    while cut > 0 and unicodedata.combining(name[cut]):
+        cut -= 1  # never separate a mark from its letter
+    return name[:cut].rstrip() + "…"
+
+
 def facts_of(record: Record, issue: Issue) -> CertificateFacts:
     """Return the facts of a certificate that go into its signed QR payload.
 
@@ -60,25 +86,26 @@ def facts_of(record: Record, issue: Issue) -> CertificateFacts:
 
     Returns:
         Kind, registration number, serial, name, event date, issue date, the parents' names
-        (birth) or date of birth (death), and the copy number.
+        (birth) or date of birth (death), and the copy number. Names are as printed (case and
+        script kept), shortened by :func:`qr_name` when very long.
     """
     if isinstance(record, BirthRecord):
         return CertificateFacts(
             kind="birth",
             registration_number=record.registration_number,
             serial=issue.serial,
-            name=record.child_name,
+            name=qr_name(record.child_name),
             event_date=record.date_of_birth,
             issue_date=issue.issue_date,
-            mother_name=record.mother_name,
-            father_name=record.father_name,
+            mother_name=qr_name(record.mother_name),
+            father_name=qr_name(record.father_name) if record.father_name else None,
             copy_number=issue.copy_number,
         )
     return CertificateFacts(
         kind="death",
         registration_number=record.registration_number,
         serial=issue.serial,
-        name=record.deceased_name,
+        name=qr_name(record.deceased_name),
         event_date=record.date_of_death,
         issue_date=issue.issue_date,
         date_of_birth=record.date_of_birth,
@@ -154,21 +181,38 @@ def add_guilloche_form(canvas: Any, width: float, height: float) -> str:
     return add_prebuilt_form(canvas, name, serialise_form(content, (0, 0, width, height)))
 
 
-_MAX_TEXT = 200
+_MAX_TEXT = 1000
+_FIELD_WORDS = {
+    "registrar_name": "The registrar's name",
+    "office": "The issuing office",
+    "serial": "The certificate serial",
+    "registration_number": "The registration number",
+}
+
+
+def _field_in_words(name: str) -> str:
+    words = _FIELD_WORDS.get(name) or LABELS["en"].get(name)
+    return words or name.replace("_", " ").capitalize()
 
 
 def _check_text(*items: object) -> None:
-    """Refuse text that cannot be encoded or would not fit on the page and in the QR code."""
+    """Refuse text that cannot be encoded or would not fit on a page; name the field in words."""
     for item in items:
         for name, value in vars(item).items():
-            if not isinstance(value, str):
-                continue
-            if len(value) > _MAX_TEXT:
-                raise InvalidCertificateData(f"{name} is longer than {_MAX_TEXT} characters")
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidCertificateData(f"{name} is not valid Unicode text") from None
+            texts = value if isinstance(value, tuple) else (value,)
+            for text in texts:
+                if not isinstance(text, str):
+                    continue
+                if len(text) > _MAX_TEXT:
+                    raise InvalidCertificateData(
+                        f"{_field_in_words(name)} is longer than {_MAX_TEXT} characters"
+                    )
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidCertificateData(
+                        f"{_field_in_words(name)} is not valid Unicode text"
+                    ) from None
 
 
 def qr_matrix(payload: str) -> tuple[int, bytes]:
@@ -211,22 +255,23 @@ def qr_ops(payload: str, x: float, y: float, size: float) -> str:
     return f"q 0 0 0 rg {module:.5f} 0 0 {-module:.5f} {x:.3f} {top:.3f} cm {' '.join(rects)} f Q"
 
 
-def _seal_reader(seal: bytes) -> ImageReader:
-    if not seal.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
-        raise InvalidCertificateData("the seal image must be PNG or JPEG bytes")
+def _image_reader(image: bytes, what: str) -> ImageReader:
+    """Read a seal or emblem given as bytes (never a path): PNG or JPEG, at most 4000 pixels."""
+    if not image.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        raise InvalidCertificateData(f"the {what} image must be PNG or JPEG bytes")
     try:
         from PIL import Image
 
-        with Image.open(io.BytesIO(seal)) as image:
-            if max(image.size) > _MAX_SEAL_PIXELS:
-                raise InvalidCertificateData("the seal image is larger than 4000 pixels")
-            image.load()
-            converted = image.convert("RGBA")
+        with Image.open(io.BytesIO(image)) as opened:
+            if max(opened.size) > _MAX_IMAGE_PIXELS:
+                raise InvalidCertificateData(f"the {what} image is larger than 4000 pixels")
+            opened.load()
+            converted = opened.convert("RGBA")
     except InvalidCertificateData:
         raise
     except Exception as exc:
         raise InvalidCertificateData(
-            f"the seal image cannot be read ({type(exc).__name__})"
+            f"the {what} image cannot be read ({type(exc).__name__})"
         ) from None
     return ImageReader(converted)
 
@@ -234,17 +279,36 @@ def _seal_reader(seal: bytes) -> ImageReader:
 @dataclass
 class _Cell:
     key: str
-    value: str
+    values: tuple[str, ...]  # paragraphs, each fitted on its own lines
     span: int = 2  # 2 = full width, 1 = half width
+    lines: tuple[str, ...] = ()
+    size: float = 0.0
+
+
+def _cell(key: str, value: str, span: int = 2) -> _Cell:
+    return _Cell(key, (value,), span)
+
+
+@dataclass(frozen=True)
+class _Box:
+    cell: _Cell
+    x: float
+    top: float
+    width: float
+    height: float
 
 
 class PageRenderer:
     """Draws certificate pages on a canvas; one per document, reusing its forms.
 
+    The page is laid out from the top (emblem, country, authority, title, status) and the
+    bottom (seal, signature, QR code); the rows of facts share the height between them, each
+    row at least as tall as its longest value wrapped at a legible size.
+
     Args:
         canvas: The reportlab canvas of the document.
         signer: Signs each page's QR payload.
-        options: Paper, languages, authority and fonts.
+        options: Paper, languages, authority, emblem and fonts.
     """
 
     def __init__(self, canvas: Any, signer: Signer, options: RenderOptions) -> None:
@@ -256,7 +320,10 @@ class PageRenderer:
         first, second = options.languages
         self.labels = (label_table(first), label_table(second))
         self.bilingual = first != second
-        self._seals: set[str] = set()
+        self._images: set[str] = set()
+        self._emblem = (
+            self._image_form(options.emblem_image, "emblem") if options.emblem_image else None
+        )
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -282,60 +349,108 @@ class PageRenderer:
         sex = self._both(f"sex_{record.sex.value}") if isinstance(record.sex, Sex) else dash
         tail = [
             [
-                _Cell("registration_number", record.registration_number, 1),
-                _Cell("registration_date", record.registration_date.isoformat(), 1),
+                _cell("registration_number", record.registration_number, 1),
+                _cell("registration_date", record.registration_date.isoformat(), 1),
             ],
-            [_Cell("office", issue.office)],
+            [_cell("office", issue.office)],
             [
-                _Cell("issue_date", issue.issue_date.isoformat(), 1),
-                _Cell("serial", issue.serial, 1),
+                _cell("issue_date", issue.issue_date.isoformat(), 1),
+                _cell("serial", issue.serial, 1),
             ],
         ]
         if isinstance(record, BirthRecord):
             return [
-                [_Cell("child_name", record.child_name)],
+                [_cell("child_name", record.child_name)],
                 [
-                    _Cell("sex", sex, 1),
-                    _Cell("date_of_birth", record.date_of_birth.isoformat(), 1),
+                    _cell("sex", sex, 1),
+                    _cell("date_of_birth", record.date_of_birth.isoformat(), 1),
                 ],
-                [_Cell("place_of_birth", record.place_of_birth)],
-                [_Cell("mother_name", record.mother_name)],
-                [_Cell("father_name", record.father_name or dash)],
+                [_cell("place_of_birth", record.place_of_birth)],
+                [_cell("mother_name", record.mother_name)],
+                [_cell("father_name", record.father_name or dash)],
                 *tail,
             ]
         age = dash if record.age_years is None else str(record.age_years)
         born = record.date_of_birth.isoformat() if record.date_of_birth else dash
+        cause = [[_cell("cause_of_death", record.cause_of_death or dash)]]
+        if record.cause_sequence:
+            cause.append([_Cell("cause_sequence", tuple(record.cause_sequence))])
         return [
-            [_Cell("deceased_name", record.deceased_name)],
-            [_Cell("sex", sex, 1), _Cell("age", age, 1)],
+            [_cell("deceased_name", record.deceased_name)],
+            [_cell("sex", sex, 1), _cell("age", age, 1)],
             [
-                _Cell("date_of_death", record.date_of_death.isoformat(), 1),
-                _Cell("date_of_birth", born, 1),
+                _cell("date_of_death", record.date_of_death.isoformat(), 1),
+                _cell("date_of_birth", born, 1),
             ],
-            [_Cell("place_of_death", record.place_of_death)],
-            [_Cell("cause_of_death", record.cause_of_death or dash)],
+            [_cell("place_of_death", record.place_of_death)],
+            *cause,
             *tail,
         ]
 
-    def _cell_boxes(self, rows: list[list[_Cell]]) -> list[tuple[_Cell, float, float, float]]:
-        """Return (cell, x, top, width) for every cell."""
+    def _fit(self, cell: _Cell, width: float, scale: float) -> None:
+        """Choose the cell's size and lines: names larger, nothing below 7 pt."""
+        bold = cell.key.endswith("_name")
+        base = 15.0 if bold else (13.5 if cell.span == 2 else 12.5)
+        if cell.key == "cause_sequence":
+            base = 11.0
+        base = max(_MIN_SIZE, base * scale)
+        lines: list[str] = []
+        size = base
+        for value in cell.values:
+            chosen, wrapped = self.engine.fit(value, base, width, bold=bold, min_size=_MIN_SIZE)
+            size = min(size, chosen)
+            lines.extend(wrapped)
+        if len(cell.values) > 1:  # one size for every line of a list
+            lines = []
+            for value in cell.values:
+                lines.extend(self.engine.wrap(value, size, width, bold=bold))
+        cell.size, cell.lines = size, tuple(lines)
+
+    def _header_height(self) -> float:
+        height = 56.0 + (_EMBLEM_SIZE + 6 if self._emblem else 0.0)
+        height += 16 if self.options.country else 0.0
+        height += 44 if self._label_pair("title_birth")[1] is None else 70
+        return height
+
+    def _layout(self, rows: list[list[_Cell]]) -> list[_Box]:
+        """Fit every value, then share the page's height between the rows.
+
+        Values start at their full size; if the rows would not fit between the header and the
+        footer, all sizes step down together (never below 7 pt). Rows that fit with room to
+        spare grow, each by the same height, so the page is used to its foot.
+        """
         content = self.width - 2 * _MARGIN
         gap = 8.0
-        top = self.height - 170
+        top = self.height - _MARGIN - self._header_height()
+        room = top - _FOOTER_TOP
+        for scale in _SCALES:
+            needed = []
+            for row in rows:
+                tallest = 0.0
+                for cell in row:
+                    width = content if cell.span == 2 else (content - gap) / 2
+                    self._fit(cell, width - 2 * _PAD, scale)
+                    tallest = max(tallest, len(cell.lines) * cell.size * _LEADING)
+                needed.append(_LABEL_BAND + tallest + 8)
+            if sum(needed) <= room:
+                break
+        extra = max(0.0, room - sum(needed)) / len(rows)
         boxes = []
-        for row in rows:
+        for row, height in zip(rows, needed, strict=True):
+            height += min(extra, _MAX_ROW_GROWTH)
             x = _MARGIN
             for cell in row:
                 width = content if cell.span == 2 else (content - gap) / 2
-                boxes.append((cell, x, top, width))
+                boxes.append(_Box(cell, x, top, width, height))
                 x += width + gap
-            top -= _ROW
+            top -= height
         return boxes
 
     # -- the template form ------------------------------------------------------------------
 
-    def _template(self, kind: str, rows: list[list[_Cell]]) -> str:
-        name = f"crvs-{kind}"
+    def _template(self, kind: str, boxes: list[_Box]) -> str:
+        shape = ",".join(f"{b.cell.key}:{b.top:.1f}:{b.height:.1f}" for b in boxes)
+        name = f"crvs-{kind}-" + hashlib.sha256(shape.encode()).hexdigest()[:12]
         if self.canvas.hasForm(name):
             return name
         c, label = self.canvas, self._label
@@ -347,80 +462,66 @@ class PageRenderer:
         c.setLineWidth(0.4)
         c.rect(38, 38, self.width - 76, self.height - 76, stroke=1, fill=0)
         mid = self.width / 2
+        y = self.height - _MARGIN - 12
+        if self._emblem:
+            c.doForm(self._emblem)
+            y -= _EMBLEM_SIZE + 6
         self._color(_FRAME_INK)
-        label(
-            c,
-            self.options.authority,
-            mid,
-            self.height - 70,
-            12,
-            bold=True,
-            align="center",
-            max_width=self.width - 2 * _MARGIN,
-        )
+        if self.options.country:
+            label(c, self.options.country, mid, y - 4, 11, align="center",
+                  max_width=self.width - 2 * _MARGIN)  # fmt: skip
+            y -= 16
+        label(c, self.options.authority, mid, y - 8, 13, bold=True, align="center",
+              max_width=self.width - 2 * _MARGIN)  # fmt: skip
         first, second = self._label_pair(f"title_{kind}")
         self._color(_INK)
-        label(c, first, mid, self.height - 100, 22, bold=True, align="center")
+        label(c, first, mid, y - 38, 23, bold=True, align="center")
         if second is not None:
-            label(c, second, mid, self.height - 126, 19, bold=True, align="center")
-        for cell, x, top, width in self._cell_boxes(rows):
+            label(c, second, mid, y - 64, 20, bold=True, align="center")
+        for box in boxes:
             c.setStrokeColorRGB(*_GUILLOCHE_INK)
             c.setLineWidth(0.5)
-            c.roundRect(x, top - _ROW + 4, width, _ROW - 4, 3, stroke=1, fill=0)
+            c.roundRect(box.x, box.top - box.height + 4, box.width, box.height - 4, 3,
+                        stroke=1, fill=0)  # fmt: skip
             self._color(_LABEL_INK)
-            text, other = self._label_pair(cell.key)
-            label(c, text, x + 6, top - 14, 7.5, max_width=width / 2 - 8)
+            text, other = self._label_pair(box.cell.key)
+            half = box.width / 2 - 8 if other is not None else box.width - 12
+            label(c, text, box.x + 6, box.top - 13, 7.5, max_width=half)
             if other is not None:
-                label(
-                    c, other, x + width - 6, top - 14, 7.5, align="right", max_width=width / 2 - 8
-                )
-        # Footer: seal place, signature line, QR caption.
+                label(c, other, box.x + box.width - 6, box.top - 13, 7.5, align="right",
+                      max_width=half)  # fmt: skip
+        # Footer: seal place, signature line, signer's title, QR caption.
         self._color(_LABEL_INK)
-        label(
-            c,
-            self._both("seal"),
-            _MARGIN + 8 + _SEAL_SIZE / 2,
-            52,
-            7,
-            align="center",
-            max_width=_SEAL_SIZE + 20,
-        )
+        label(c, self._both("seal"), _MARGIN + 8 + _SEAL_SIZE / 2, 52, 7, align="center",
+              max_width=_SEAL_SIZE + 20)  # fmt: skip
         c.setStrokeColorRGB(*_INK)
         c.setLineWidth(0.7)
-        c.line(mid - 95, 110, mid + 95, 110)
-        label(c, self._both("signature"), mid, 100, 7, align="center", max_width=190)
-        label(c, self._both("registrar"), mid, 72, 7, align="center", max_width=190)
+        c.line(mid - 95, 120, mid + 95, 120)
+        label(c, self._both("signature"), mid, 110, 7, align="center", max_width=190)
+        title = self.options.signer_title or self._both("registrar")
+        label(c, title, mid, 76, 8, align="center", max_width=200)
         qr_x = self.width - _MARGIN - _QR_SIZE
-        label(
-            c,
-            self._both("verify"),
-            qr_x + _QR_SIZE / 2,
-            52,
-            7,
-            align="center",
-            max_width=_QR_SIZE + 20,
-        )
+        label(c, self._both("verify"), qr_x + _QR_SIZE / 2, 52, 7, align="center",
+              max_width=_QR_SIZE + 20)  # fmt: skip
         c.endForm()
         return name
 
-    def _seal_form(self, seal: bytes) -> str:
-        name = "crvs-seal-" + hashlib.sha256(seal).hexdigest()[:16]
-        if name not in self._seals and not self.canvas.hasForm(name):
-            reader = _seal_reader(seal)
+    def _image_form(self, image: bytes, what: str) -> str:
+        """A seal or emblem image as a form drawn in its place; once per document."""
+        name = f"crvs-{what}-" + hashlib.sha256(image).hexdigest()[:16]
+        if name not in self._images and not self.canvas.hasForm(name):
+            reader = _image_reader(image, what)
             c = self.canvas
             c.beginForm(name)
-            c.drawImage(
-                reader,
-                _MARGIN + 8,
-                62,
-                _SEAL_SIZE,
-                _SEAL_SIZE,
-                mask="auto",
-                preserveAspectRatio=True,
-                anchor="c",
-            )
+            if what == "seal":
+                box: tuple[float, ...] = (_MARGIN + 8, 62.0, _SEAL_SIZE, _SEAL_SIZE)
+            else:
+                top = self.height - _MARGIN - 8
+                box = (self.width / 2 - _EMBLEM_SIZE / 2, top - _EMBLEM_SIZE, _EMBLEM_SIZE,
+                       _EMBLEM_SIZE)  # fmt: skip
+            c.drawImage(reader, *box, mask="auto", preserveAspectRatio=True, anchor="c")
             c.endForm()
-        self._seals.add(name)
+        self._images.add(name)
         return name
 
     # -- one page -------------------------------------------------------------------------------
@@ -431,9 +532,9 @@ class PageRenderer:
             raise InvalidCertificateData("record must be a BirthRecord or a DeathRecord")
         kind = "birth" if isinstance(record, BirthRecord) else "death"
         _check_text(record, issue)
-        rows = self._cells(record, issue)
-        template = self._template(kind, rows)
-        seal = self._seal_form(issue.seal_image) if issue.seal_image else None
+        boxes = self._layout(self._cells(record, issue))
+        template = self._template(kind, boxes)
+        seal = self._image_form(issue.seal_image, "seal") if issue.seal_image else None
         payload = self.signer.sign(facts_of(record, issue))
         c, engine = self.canvas, self.engine
         c.doForm(template)
@@ -444,19 +545,20 @@ class PageRenderer:
         mid = self.width / 2
         self._status_line(issue.copy_number)
         self._color(_INK)
-        for cell, x, top, width in self._cell_boxes(rows):
-            size = 13.0 if cell.span == 2 else 12.0
-            engine.draw(
-                c,
-                cell.value,
-                x + 8,
-                top - 34,
-                size,
-                bold=cell.key.endswith("_name"),
-                align="start",
-                max_width=width - 16,
-            )
-        engine.draw(c, issue.registrar_name, mid, 84, 10.5, align="center", max_width=190)
+        for box in boxes:
+            cell = box.cell
+            leading = cell.size * _LEADING
+            block = len(cell.lines) * leading
+            area_top = box.top - _LABEL_BAND
+            area = box.height - _LABEL_BAND - 4
+            baseline = area_top - max(0.0, (area - block) / 2) - cell.size * 0.95
+            for line in cell.lines:
+                engine.draw(c, line, box.x + _PAD, baseline, cell.size,
+                            bold=cell.key.endswith("_name"), align="start",
+                            max_width=box.width - 2 * _PAD, min_size=_MIN_SIZE)  # fmt: skip
+                baseline -= leading
+        engine.draw(c, issue.registrar_name, mid, 92, 11, align="center", max_width=200,
+                    min_size=_MIN_SIZE)  # fmt: skip
         c.addLiteral(qr_ops(payload, self.width - _MARGIN - _QR_SIZE, 62, _QR_SIZE))
         c.showPage()
 
@@ -470,7 +572,8 @@ class PageRenderer:
                 texts.append(f"{table['certified_copy']} — {table['copy_number']} {copy_number}")
         texts = list(dict.fromkeys(texts))  # one text when both languages say the same
         self._color(_LABEL_INK if copy_number is None else _WATERMARK_INK)
-        c, engine, mid, y = self.canvas, self.engine, self.width / 2, self.height - 148
+        c, engine, mid = self.canvas, self.engine, self.width / 2
+        y = self.height - _MARGIN - self._header_height() + 10
         room = self.width / 2 - _MARGIN - 10
         if len(texts) == 1:
             engine.draw(c, texts[0], mid, y, 10, align="center", max_width=2 * room)

@@ -14,7 +14,13 @@ each string is:
    exactly what the shaper produced.
 
 Plain Latin strings in the regular weight take a fast path through reportlab's own TrueType
-text, which also keeps them searchable in the PDF.
+text. Every other string is drawn as outlines inside a marked-content span whose
+``/ActualText`` is the string in logical order, with the same string laid over it as invisible
+text (render mode 3): so every string on a certificate can be extracted, searched and read by a
+screen reader in its own script. (poppler's ``pdftotext`` prints right-to-left runs in visual
+order between U+202B and U+202C, as it does for every PDF.)
+
+Long values are wrapped (:meth:`TextEngine.fit`) rather than shrunk below a legible size.
 """
 
 from __future__ import annotations
@@ -217,6 +223,24 @@ def visual_order(levels: list[int]) -> list[int]:
             else:
                 i += 1
     return order
+
+
+def actual_text_hex(text: str) -> str:
+    """Return text as a PDF hex string body in UTF-16BE with its byte order mark."""
+    return "FEFF" + text.encode("utf-16-be", "surrogatepass").hex().upper()
+
+
+def _clusters(word: str) -> list[str]:
+    """Cut a word into characters, each with the combining marks and joiners that follow it."""
+    out: list[str] = []
+    for char in word:
+        if out and (
+            unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Mc", "Cf")
+        ):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
 
 
 class _PathPen:
@@ -461,6 +485,84 @@ class TextEngine:
             return float(pdfmetrics.stringWidth(text, self.reportlab_font(bold), size))
         return line.width * size
 
+    def wrap(self, text: str, size: float, max_width: float, *, bold: bool = False) -> list[str]:
+        """Break text into lines no wider than ``max_width`` at ``size``.
+
+        Lines break between words; a word wider than a line (a name written without spaces,
+        as Chinese names are) breaks between characters, never inside a character and its
+        combining marks.
+        """
+        text = clean_text(text)
+        if not text:
+            return [""]
+        space = self.width(" ", size, bold=bold)
+        lines: list[str] = []
+        current, current_width = "", 0.0
+        for word in text.split(" "):
+            word_width = self.width(word, size, bold=bold)
+            if current and current_width + space + word_width <= max_width:
+                current, current_width = f"{current} {word}", current_width + space + word_width
+                continue
+            if current:
+                lines.append(current)
+            current, current_width = word, word_width
+            if word_width > max_width:
+                pieces = self._break_word(word, size, max_width, bold)
+                lines.extend(pieces[:-1])
+                current = pieces[-1]
+                current_width = self.width(current, size, bold=bold)
+        lines.append(current)
+        return lines
+
+    def _break_word(self, word: str, size: float, max_width: float, bold: bool) -> list[str]:
+        pieces: list[str] = []
+        current = ""
+        for cluster in _clusters(word):
+            if current and self.width(current + cluster, size, bold=bold) > max_width:
+                pieces.append(current)
+                current = cluster
+            else:
+                current += cluster
+        pieces.append(current)
+        return pieces
+
+    def fit(
+        self,
+        text: str,
+        size: float,
+        max_width: float,
+        *,
+        bold: bool = False,
+        min_size: float = 7.0,
+        shrink_to: float | None = None,
+        max_lines: int = 3,
+    ) -> tuple[float, list[str]]:
+        """Choose a size and line breaks for a value in a box ``max_width`` wide.
+
+        One line at ``size`` if it fits; else one line shrunk down to ``shrink_to`` (by default
+        80 % of ``size``, never below ``min_size``); else the largest size from ``size`` down to
+        ``min_size`` at which the text wraps into at most ``max_lines`` lines; else as many
+        lines as it takes at ``min_size``. Nothing is ever drawn below ``min_size``.
+
+        Returns:
+            ``(size, lines)``.
+        """
+        text = clean_text(text)
+        floor = max(min_size, shrink_to if shrink_to is not None else 0.8 * size)
+        width = self.width(text, size, bold=bold)
+        if width <= max_width:
+            return size, [text]
+        single = size * max_width / width
+        if single >= floor:
+            return single, [text]
+        step = size
+        while step >= min_size:
+            lines = self.wrap(text, step, max_width, bold=bold)
+            if len(lines) <= max_lines:
+                return step, lines
+            step -= 0.5
+        return min_size, self.wrap(text, min_size, max_width, bold=bold)
+
     def _scaled(self, line: ShapedLine, as_text: bool, size: float) -> float:
         if as_text:
             return self.width(line.text, size, bold=line.bold)
@@ -495,8 +597,11 @@ class TextEngine:
             max_width: If given, the size shrinks (down to ``min_size``) until the text fits.
             min_size: The smallest size used when shrinking.
             fixed: The text is the same on many documents (a label): it is drawn as shaped
-                outlines kept in one prebuilt form per process (Latin included, so it is not
-                searchable text) instead of one form per glyph or reportlab text.
+                outlines kept in one prebuilt form per process (Latin included) instead of
+                one form per glyph or reportlab text.
+
+        Text drawn as outlines is marked with its Unicode (``/ActualText``) and shadowed by
+        invisible text, so every string can be extracted, searched and read aloud.
 
         Returns:
             The font size actually used.
@@ -522,12 +627,44 @@ class TextEngine:
             canvas.setFont(self.reportlab_font(bold), size)
             canvas.drawString(x, y, text)
             return size
+        canvas.addLiteral(f"/Span <</ActualText <{actual_text_hex(text)}>>> BDC")
+        self._draw_outlines(canvas, line, x, y, size, fixed)
+        self._invisible_text(canvas, text, x, y, size, width)
+        canvas.addLiteral("EMC")
+        return size
+
+    def _invisible_text(
+        self, canvas: Any, text: str, x: float, y: float, size: float, width: float
+    ) -> None:
+        """Lay the text, unseen (render mode 3), over the outlines drawn for it.
+
+        Text extraction (poppler's among them) uses the marked content's ActualText only where
+        some text is shown inside it; this text is that, and it makes selections land on the
+        drawn glyphs. Characters the Latin font lacks still carry no glyph of their own here:
+        the ActualText gives their Unicode.
+        """
+        name = self.reportlab_font(False)
+        font = pdfmetrics.getFont(name)
+        natural = float(pdfmetrics.stringWidth(text, name, size))
+        scale = 100.0 * width / natural if natural > 0 else 100.0
+        document = canvas._doc  # reportlab keeps a font's subsets per document
+        ops = [f"q BT 3 Tr {scale:.3f} Tz 1 0 0 1 {x:.2f} {y:.2f} Tm"]
+        for subset, chunk in font.splitString(text, document):
+            internal = font.getSubsetInternalName(subset, document)
+            ops.append(f"{internal} {size:.2f} Tf <{chunk.hex()}> Tj")
+        # The render mode and scaling are graphics state: q/Q keeps them from later text.
+        ops.append("ET Q")
+        canvas.addLiteral(" ".join(ops))
+
+    def _draw_outlines(
+        self, canvas: Any, line: ShapedLine, x: float, y: float, size: float, fixed: bool
+    ) -> None:
         if fixed:
             k = size / _LINE_UNITS
             canvas.addLiteral(f"q {k:.6f} 0 0 {k:.6f} {x:.2f} {y:.2f} cm")
             canvas.doForm(self._line_form(canvas, line))
             canvas.addLiteral("Q")
-            return size
+            return
         for glyph in line.glyphs:
             form = glyph.font.glyph_form(canvas, glyph.gid)
             if form is None:
@@ -537,4 +674,3 @@ class TextEngine:
             canvas.addLiteral(f"q {k:.6f} 0 0 {k:.6f} {gx:.2f} {gy:.2f} cm")
             canvas.doForm(form)
             canvas.addLiteral("Q")
-        return size

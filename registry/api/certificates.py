@@ -47,6 +47,7 @@ def _ledger_out(row: IssuedCertificate) -> dict[str, Any]:
         "key_id": row.key_id,
         "revoked_at": row.revoked_at,
         "revocation_reason": row.revocation_reason,
+        "revocation_category": row.revocation_category,
     }
 
 
@@ -86,8 +87,11 @@ class Revoke(MethodView):
     @blp.arguments(RevokeIn())
     @blp.response(200, IssuedOut)
     def post(self, data: dict[str, Any], serial: str) -> dict[str, Any]:
-        """Revoke a certificate; verification reports it as revoked from then on."""
-        row = certificates.revoke(db_session(), current_actor(), serial, data["reason"])
+        """Revoke a certificate; verification reports it revoked, with the category only."""
+        row = certificates.revoke(
+            db_session(), current_actor(), serial, data["reason"],
+            certificates.RevocationCategory(data["category"]),
+        )  # fmt: skip
         return _ledger_out(row)
 
 
@@ -100,5 +104,5 @@ class Verify(MethodView):
     @blp.alt_response(429, description="Too many verifications from this address; try later.")
     @blp.doc(security=[])
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Check a certificate's QR payload: valid, invalid or revoked (no sign-in needed)."""
-        return certificates.verify(db_session(), data["payload"])
+        """Check a certificate's QR payload: valid, superseded, revoked or invalid (public)."""
+        return certificates.verify(db_session(), data["payload"], settings())

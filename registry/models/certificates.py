@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, timestamp
@@ -24,9 +24,26 @@ class SigningKey(Base):
 
 
 class IssuedCertificate(Base):
-    """One printed certificate: what was printed, for whom, by whom, and its fingerprint."""
+    """One printed certificate: what was printed, for whom, by whom, and its fingerprint.
+
+    ``record_version`` is the version of the record it was printed from: a later correction
+    that changes a printed fact supersedes it. Copy numbers, and the reprint numbers of
+    originals, are unique per record (issuing locks the record row; these constraints hold
+    even if a path forgot to).
+    """
 
     __tablename__ = "issued_certificates"
+    __table_args__ = (
+        UniqueConstraint("record_id", "copy_number"),
+        Index(
+            "uq_issued_certificates_original_reprint",
+            "record_id",
+            "reprint",
+            unique=True,
+            sqlite_where=text("copy_number IS NULL"),
+            postgresql_where=text("copy_number IS NULL"),
+        ),
+    )
 
     serial: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), index=True)
@@ -44,6 +61,8 @@ class IssuedCertificate(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # What the public is told (a RevocationCategory value); the reason above stays internal.
+    revocation_category: Mapped[str | None] = mapped_column(String(40))
 
     record: Mapped[Record] = relationship()
     issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])

@@ -32,10 +32,18 @@ class IssuedOut(Schema):
     key_id = fields.String(required=True)
     revoked_at = fields.DateTime(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
+    revocation_category = fields.String(allow_none=True)
+
+
+REVOCATION_CATEGORIES = [
+    "lost_or_stolen", "damaged", "printed_in_error", "cancelled_registration", "other"
+]  # fmt: skip
 
 
 class RevokeIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    # What the public is told on /verify; the reason stays in the ledger.
+    category = fields.String(load_default="other", validate=validate.OneOf(REVOCATION_CATEGORIES))
 
 
 class VerifyIn(Schema):
@@ -57,7 +65,13 @@ class PrintedFacts(Schema):
 
 
 class VerifyOut(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(["valid", "invalid", "revoked"]))
+    status = fields.String(
+        required=True, validate=validate.OneOf(["valid", "superseded", "revoked", "invalid"])
+    )
     reason = fields.String(allow_none=True)
+    reason_category = fields.String(
+        allow_none=True, validate=validate.OneOf([*REVOCATION_CATEGORIES, "corrected"])
+    )
     revoked_at = fields.DateTime(allow_none=True)
+    superseded_at = IsoDate(allow_none=True)
     facts = fields.Nested(PrintedFacts, allow_none=True)

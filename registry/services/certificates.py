@@ -8,6 +8,7 @@ gap-free serial with a check digit, and is written to the ledger with the SHA-25
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -140,10 +141,48 @@ def _place(session: Session, version: RecordVersion) -> str:
     return area.name if area is not None else ""
 
 
+def _cause_line(line: dict[str, Any]) -> str:
+    code = line.get("icd10")
+    return f"{line['text']} ({code})" if code else str(line["text"])
+
+
+def _same_code(a: str | None, b: str | None) -> bool:
+    def norm(code: str | None) -> str:
+        return (code or "").replace(".", "").strip().upper()
+
+    return bool(a and b) and norm(a) == norm(b)
+
+
+def underlying_cause(cause: dict[str, Any]) -> str | None:
+    """The underlying cause as certified: the Part 1 line carrying the coded underlying cause
+    (its text and code), else the code alone; with no code, the lowest line of Part 1 (the
+    condition that started the chain, as the certifier wrote it)."""
+    lines = cause.get("part1") or []
+    code = cause.get("underlying_icd10")
+    if code:
+        for line in lines:
+            if _same_code(line.get("icd10"), code):
+                return _cause_line(line)
+        return str(code)
+    return _cause_line(lines[-1]) if lines else None
+
+
+def cause_sequence(cause: dict[str, Any]) -> tuple[str, ...]:
+    """Part 1 as printed: ``a) text (code), interval`` from the immediate cause down."""
+    out = []
+    for letter, line in zip("abcd", cause.get("part1") or [], strict=False):
+        interval = line.get("interval")
+        out.append(f"{letter}) {_cause_line(line)}" + (f", {interval}" if interval else ""))
+    return tuple(out)
+
+
 def certificate_data(
-    session: Session, record: Record, version: RecordVersion
+    session: Session,
+    record: Record,
+    version: RecordVersion,
+    settings: RegistrySettings | None = None,
 ) -> certs.BirthRecord | certs.DeathRecord:
-    """The printed facts, from the record's latest (corrected) version."""
+    """The printed facts of one version of a record (names in their recorded case)."""
     assert record.registration_number is not None and record.registration_date is not None
     facts = version.facts
     if record.event_type == EventType.BIRTH:
@@ -159,7 +198,7 @@ def certificate_data(
             father_name=father or None,
         )
     cause = facts.get("cause") or {}
-    lines = cause.get("part1") or []
+    sequence = settings is not None and settings.cert_cause_sequence
     return certs.DeathRecord(
         registration_number=record.registration_number,
         registration_date=record.registration_date,
@@ -169,14 +208,32 @@ def certificate_data(
         place_of_death=_place(session, version),
         date_of_birth=version.date_of_birth,
         age_years=version.age_years,
-        cause_of_death=lines[-1]["text"] if lines else None,
+        cause_of_death=underlying_cause(cause),
+        cause_sequence=cause_sequence(cause) if sequence else (),
     )
+
+
+def _configured_png(setting: str, path: str) -> bytes | None:
+    """An image named by configuration (checked at start-up), read when printing."""
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        raise Unavailable(
+            f"The image configured in {setting} cannot be read on this server."
+        ) from None
 
 
 def _options(settings: RegistrySettings) -> certs.RenderOptions:
     paper = certs.Paper.LETTER if settings.cert_paper == "LETTER" else certs.Paper.A4
     return certs.RenderOptions(
-        languages=settings.cert_languages, paper=paper, authority=settings.cert_authority
+        languages=settings.cert_languages,
+        paper=paper,
+        authority=settings.cert_authority,
+        country=settings.cert_country,
+        emblem_image=_configured_png("CERT_EMBLEM", settings.cert_emblem),
+        signer_title=settings.cert_signer_title,
     )
 
 
@@ -199,6 +256,40 @@ def _render(
         raise Conflict(f"This certificate cannot be printed: {exc}") from None
 
 
+def _lock_record(session: Session, record: Record) -> None:
+    """Hold the record's row until commit: its certificates are numbered one at a time.
+
+    Taken after the serial counter (every issuing path takes the counter first, so two paths
+    never wait on each other in opposite orders), and re-read so that a correction committed
+    meanwhile is the version printed.
+    """
+    stmt = (
+        select(Record)
+        .where(Record.id == record.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    session.execute(stmt).scalar_one()
+
+
+def _next_numbers(session: Session, record: Record, copy: bool) -> tuple[int | None, int]:
+    """(copy number, reprint) of the next certificate of a record; call with the row locked."""
+    mine = IssuedCertificate.record_id == record.id
+    if copy:
+        last = session.scalar(
+            select(func.max(IssuedCertificate.copy_number)).where(
+                mine, IssuedCertificate.copy_number.is_not(None)
+            )
+        )
+        return (last or 0) + 1, 0
+    last = session.scalar(
+        select(func.max(IssuedCertificate.reprint)).where(
+            mine, IssuedCertificate.copy_number.is_(None)
+        )
+    )
+    return None, 0 if last is None else last + 1
+
+
 def _issue_row(
     session: Session,
     actor: Actor,
@@ -207,14 +298,12 @@ def _issue_row(
     copy: bool,
     key_id: str,
     settings: RegistrySettings,
+    seal: bytes | None,
 ) -> tuple[IssuedCertificate, certs.Issue]:
-    earlier = session.scalars(
-        select(IssuedCertificate).where(IssuedCertificate.record_id == record.id)
-    ).all()
-    copy_number = sum(1 for c in earlier if c.copy_number is not None) + 1 if copy else None
-    reprint = 0 if copy else sum(1 for c in earlier if c.copy_number is None)
     on = today()
     serial = _next_serial(session, on.year)
+    _lock_record(session, record)
+    copy_number, reprint = _next_numbers(session, record, copy)
     office = record.office.name if record.office else ""
     issue = certs.Issue(
         serial=serial,
@@ -222,6 +311,7 @@ def _issue_row(
         issue_date=on,
         registrar_name=actor.full_name,
         copy_number=copy_number,
+        seal_image=seal,
     )
     row = IssuedCertificate(
         serial=serial,
@@ -260,9 +350,13 @@ def issue(
         raise Conflict("Only a registered record has a certificate.")
     key = signer(settings)
     _ensure_public_key(session, key)
+    seal = _configured_png("CERT_SEAL", settings.cert_seal)
+    row, printed = _issue_row(session, actor, record, collector, copy, key.key_id, settings, seal)
+    if record.status != Status.REGISTERED:  # re-read under the lock
+        raise Conflict("Only a registered record has a certificate.")
     version = records.current_version(session, record)
-    row, printed = _issue_row(session, actor, record, collector, copy, key.key_id, settings)
-    pdf = _render(certificate_data(session, record, version), printed, key, settings)
+    data = certificate_data(session, record, version, settings)
+    pdf = _render(data, printed, key, settings)
     row.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     session.add(row)
     session.flush()
@@ -287,7 +381,51 @@ def _ensure_public_key(session: Session, key: certs.Signer) -> None:
         session.flush()
 
 
-def revoke(session: Session, actor: Actor, serial: str, reason: str) -> IssuedCertificate:
+class RevocationCategory(enum.StrEnum):
+    """Why a certificate was revoked, as the public may be told (the reason text is internal)."""
+
+    LOST_OR_STOLEN = "lost_or_stolen"
+    DAMAGED = "damaged"
+    PRINTED_IN_ERROR = "printed_in_error"
+    CANCELLED_REGISTRATION = "cancelled_registration"
+    OTHER = "other"
+
+
+PUBLIC_REASONS = {
+    RevocationCategory.LOST_OR_STOLEN: "Reported lost or stolen.",
+    RevocationCategory.DAMAGED: "Replaced because it was damaged.",
+    RevocationCategory.PRINTED_IN_ERROR: "Printed in error.",
+    RevocationCategory.CANCELLED_REGISTRATION: "The registration was cancelled.",
+    RevocationCategory.OTHER: "Revoked by the registry.",
+}
+NO_PUBLIC_REASON = "Revoked by the registry."
+
+
+def _revoke_row(
+    session: Session,
+    actor: Actor,
+    row: IssuedCertificate,
+    reason: str,
+    category: RevocationCategory,
+) -> None:
+    row.revoked_at = utcnow()
+    row.revoked_by_id = actor.user_id
+    row.revocation_reason = reason
+    row.revocation_category = RevocationCategory(category).value
+    audit.record(
+        session, actor, "certificate_revoked", record_id=row.record_id, reason=reason,
+        details={"serial": row.serial, "category": row.revocation_category},
+    )  # fmt: skip
+
+
+def revoke(
+    session: Session,
+    actor: Actor,
+    serial: str,
+    reason: str,
+    category: RevocationCategory = RevocationCategory.OTHER,
+) -> IssuedCertificate:
+    """Revoke one certificate: ``reason`` stays in the ledger, ``category`` is what /verify says."""
     require_role(actor, [Role.REGISTRAR])
     row = session.get(IssuedCertificate, serial)
     if row is None:
@@ -295,19 +433,79 @@ def revoke(session: Session, actor: Actor, serial: str, reason: str) -> IssuedCe
     ensure_covers(actor, row.record.area_path)
     if row.revoked_at is not None:
         raise Conflict("This certificate is already revoked.")
-    row.revoked_at = utcnow()
-    row.revoked_by_id = actor.user_id
-    row.revocation_reason = reason
-    audit.record(
-        session, actor, "certificate_revoked", record_id=row.record_id, reason=reason,
-        details={"serial": serial},
-    )  # fmt: skip
+    _revoke_row(session, actor, row, reason, category)
     session.flush()
     return row
 
 
-def verify(session: Session, payload: str) -> dict[str, Any]:
-    """valid / invalid / revoked, with the facts printed on the certificate and nothing more."""
+def revoke_for_record(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    reason: str,
+    category: RevocationCategory = RevocationCategory.CANCELLED_REGISTRATION,
+) -> list[IssuedCertificate]:
+    """Revoke every certificate of a record still in force (e.g. its registration cancelled).
+
+    The caller has checked the actor's authority over the record; certificates already revoked
+    keep their first revocation.
+    """
+    require_role(actor, [Role.REGISTRAR])
+    stmt = select(IssuedCertificate).where(
+        IssuedCertificate.record_id == record.id, IssuedCertificate.revoked_at.is_(None)
+    )
+    rows = list(session.scalars(stmt.order_by(IssuedCertificate.serial)))
+    for row in rows:
+        _revoke_row(session, actor, row, reason, category)
+    session.flush()
+    return rows
+
+
+def _public_reason(category: str | None) -> tuple[str, str | None]:
+    """The public sentence and category of a revocation (rows revoked before 0011 have none)."""
+    try:
+        known = RevocationCategory(category or "")
+    except ValueError:
+        return NO_PUBLIC_REASON, None
+    return PUBLIC_REASONS[known], known.value
+
+
+def superseded_on(
+    session: Session, row: IssuedCertificate, settings: RegistrySettings | None
+) -> date | None:
+    """The date of the first later version that changes a printed fact, if any.
+
+    A correction of something the certificate does not print (a birth weight, an informant)
+    leaves it in force.
+    """
+    record = row.record
+    if record.version <= row.record_version:
+        return None
+    stmt = (
+        select(RecordVersion)
+        .where(
+            RecordVersion.record_id == record.id,
+            RecordVersion.version >= row.record_version,
+        )
+        .order_by(RecordVersion.version)
+    )
+    versions = list(session.scalars(stmt))
+    if not versions or versions[0].version != row.record_version:
+        return None
+    printed = certificate_data(session, record, versions[0], settings)
+    for later in versions[1:]:
+        if certificate_data(session, record, later, settings) != printed:
+            return later.created_at.date()
+    return None
+
+
+def verify(
+    session: Session, payload: str, settings: RegistrySettings | None = None
+) -> dict[str, Any]:
+    """valid / superseded / revoked / invalid, with the facts printed on the certificate.
+
+    The public sees a reason category for a revocation, never the registrar's text.
+    """
     try:
         facts = certs.verify_payload(payload.strip(), public_keys(session))
     except certs.VerificationError as exc:
@@ -329,10 +527,24 @@ def verify(session: Session, payload: str) -> dict[str, Any]:
     if row is None:
         return {"status": "invalid", "reason": "Not in this registry's ledger.", "facts": printed}
     if row.revoked_at is not None:
+        reason, category = _public_reason(row.revocation_category)
         return {
             "status": "revoked",
-            "reason": row.revocation_reason,
+            "reason": reason,
+            "reason_category": category,
             "revoked_at": row.revoked_at,
+            "facts": printed,
+        }
+    superseded = superseded_on(session, row, settings)
+    if superseded is not None:
+        return {
+            "status": "superseded",
+            "reason": (
+                f"Superseded by a correction on {superseded.isoformat()}: "
+                "ask for a new certificate."
+            ),
+            "reason_category": "corrected",
+            "superseded_at": superseded,
             "facts": printed,
         }
     return {"status": "valid", "reason": None, "facts": printed}
@@ -393,17 +605,18 @@ def print_batch(
     key = signer(settings)
     _ensure_public_key(session, key)
     collector = Collector("Held at the office for collection", "office")
+    seal = _configured_png("CERT_SEAL", settings.cert_seal)
     serials: list[str] = []
 
     def items() -> Iterator[tuple[certs.BirthRecord | certs.DeathRecord, certs.Issue]]:
         for record, version in _registered_since(session, actor, area_path, since):
             row, printed = _issue_row(
-                session, actor, record, collector, False, key.key_id, settings
+                session, actor, record, collector, False, key.key_id, settings, seal
             )
             session.add(row)
             session.flush()
             serials.append(row.serial)
-            data = certificate_data(session, record, version)
+            data = certificate_data(session, record, version, settings)
             # Keep memory flat: nothing of a printed record stays in the session.
             for done in (row, record, version):
                 session.expunge(done)

@@ -23,6 +23,11 @@ class RegistrySettings:
     cert_languages: tuple[str, str] = ("en", "fr")
     cert_paper: str = "A4"
     cert_authority: str = "Civil Registration Authority"
+    cert_country: str = ""
+    cert_signer_title: str = ""
+    cert_emblem: str = ""  # a PNG file named by configuration, never by a request
+    cert_seal: str = ""
+    cert_cause_sequence: bool = False
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -42,6 +47,11 @@ class RegistrySettings:
             cert_languages=_pair(config["CERT_LANGUAGES"]),
             cert_paper=config["CERT_PAPER"].upper(),
             cert_authority=config["CERT_AUTHORITY"],
+            cert_country=config["CERT_COUNTRY"],
+            cert_signer_title=config["CERT_SIGNER_TITLE"],
+            cert_emblem=config["CERT_EMBLEM"],
+            cert_seal=config["CERT_SEAL"],
+            cert_cause_sequence=config["CERT_CAUSE_SEQUENCE"],
         )
 
 

@@ -7,7 +7,8 @@ row and the audit event, and the page answers with the PDF as a download named a
 ``/verify`` is public (no sign-in, CSRF still applies): a QR payload is pasted, or a photo or scan
 of the QR code is uploaded and decoded here (PNG or JPEG only, size-limited, read from memory,
 never from a path or URL named by the request). The answer shows only the facts printed on the
-certificate.
+certificate, and whether it is in force, superseded by a correction (with its date) or revoked
+(with a reason category, never the registrar's text).
 """
 
 from __future__ import annotations
@@ -45,8 +46,13 @@ IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 # -- the record page: ledger and issue form -------------------------------------------------------
 
 
-def _ledger_row(row: IssuedCertificate) -> dict[str, Any]:
+def _ledger_row(session: Session, row: IssuedCertificate) -> dict[str, Any]:
     return {
+        "record_version": row.record_version,
+        "superseded_on": None
+        if row.revoked_at
+        else certificates.superseded_on(session, row, settings()),
+        "revocation_category": row.revocation_category,
         "serial": row.serial,
         "copy_number": row.copy_number,
         "reprint": row.reprint,
@@ -65,8 +71,12 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
         return {}
     rows = certificates.ledger(session, actor, doc["id"])
     return {
-        "certificates": [_ledger_row(r) for r in reversed(rows)],
+        "certificates": [_ledger_row(session, r) for r in reversed(rows)],
         "may_issue": actor.role is Role.REGISTRAR,
+        "revocation_categories": [
+            (category.value, gettext(certificates.PUBLIC_REASONS[category]))
+            for category in certificates.RevocationCategory
+        ],
     }
 
 
@@ -130,8 +140,10 @@ def revoke_certificate(serial: str) -> Response | BaseResponse:
     event_type = EventType(found.record.event_type)
     certificates.ledger(session, actor, record_id)
     try:
-        data = _load(RevokeIn(), {"reason": _text("reason")} if _text("reason") else {})
-        certificates.revoke(session, actor, serial, data["reason"])
+        body = {k: _text(k) for k in ("reason", "category") if _text(k)}
+        data = _load(RevokeIn(), body)
+        category = certificates.RevocationCategory(data["category"])
+        certificates.revoke(session, actor, serial, data["reason"], category)
         session.commit()
     except (ValidationFailed, Conflict) as exc:
         return _action_failed(event_type, record_id, "revoke", exc)
@@ -203,6 +215,6 @@ def verify() -> Response:
         text = " ".join(messages.translate(m) for ms in flat.values() for m in ms)
         return _verify_page(422, error=text, payload=payload[:4000])
     session = db_session()
-    result = certificates.verify(session, data["payload"])
+    result = certificates.verify(session, data["payload"], settings())
     session.commit()
     return _verify_page(result=result, payload=data["payload"])

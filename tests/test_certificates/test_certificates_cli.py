@@ -61,6 +61,23 @@ def test_verify_payload_text(keys: tuple[Signer, Path, Path], payload: str) -> N
     assert f"name: {NAMES['arabic']}" in result.stdout
     assert "registration number: B-2024-000123" in result.stdout
     assert f"key id: {keys[0].key_id}" in result.stdout
+    # Offline, the register cannot be consulted: it says so instead of claiming "in force".
+    assert result.stdout.splitlines()[-1].startswith("current: not known offline")
+    assert "revoked or superseded by a correction" in result.stdout
+    assert "note:" not in result.stdout
+
+
+def test_verify_says_which_names_the_qr_code_shortens(keys: tuple[Signer, Path, Path]) -> None:
+    """It prints a long name as the QR code carries it and says that it is shortened."""
+    from certificates.render import facts_of
+
+    long_name = "Wanjiru " * 30 + "Kamau"
+    payload = keys[0].sign(facts_of(birth(long_name), issue()))
+    result = _run("verify", payload, "--public-key", str(keys[1]))
+    assert result.returncode == 0, result.stderr
+    name = next(line for line in result.stdout.splitlines() if line.startswith("name: "))
+    assert name.endswith("…") and long_name.startswith(name[len("name: ") : -1])
+    assert "note: the name is shortened in the QR code" in result.stdout
 
 
 def test_verify_png_of_a_rendered_page(keys: tuple[Signer, Path, Path], tmp_path: Path) -> None:

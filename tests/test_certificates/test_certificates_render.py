@@ -39,8 +39,9 @@ from certificates.render import engine_for
 DPI = 150
 A4_PIXELS = (math.ceil(595.2756 / 72 * DPI), math.ceil(841.8898 / 72 * DPI))
 LETTER_PIXELS = (round(8.5 * DPI), round(11 * DPI))
-# The child's / deceased's name box on the page, in pixels at 150 dpi (from the layout).
-NAME_BOX = (48 * DPI / 72, (170 - 4) * DPI / 72, (595 - 48) * DPI / 72, (170 + 46) * DPI / 72)
+# The child's / deceased's name box on the page, in pixels at 150 dpi (from the layout: the
+# rows start 174 pt from the top of a bilingual page without emblem; a row is at most 84 pt).
+NAME_BOX = (48 * DPI / 72, (174 - 4) * DPI / 72, (595 - 48) * DPI / 72, (174 + 84) * DPI / 72)
 
 
 def _engine():  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from certhelpers import birth, issue
 from hypothesis import given, settings
@@ -81,9 +83,37 @@ def test_any_text_renders_or_is_refused_cleanly(signer: Signer, text: str) -> No
 
 
 def test_controls_are_dropped_and_long_text_refused(signer: Signer) -> None:
-    """It drops control characters and refuses a field longer than 200 characters."""
+    """It drops control characters and refuses, naming the field in words, a value longer than
+    1000 characters (five times the longest name the registry accepts)."""
     assert clean_text("a\x00b\n\tc\u200d") == "ab c\u200d"
-    with pytest.raises(InvalidCertificateData, match="longer than 200"):
-        render_birth_certificate(birth("x" * 201), issue(), signer)
+    with pytest.raises(InvalidCertificateData, match=r"^Name of child is longer than 1000"):
+        render_birth_certificate(birth("x" * 1001), issue(), signer)
+    with pytest.raises(InvalidCertificateData, match=r"^The registrar's name is longer than 1000"):
+        render_birth_certificate(birth(), issue(registrar_name="y" * 1001), signer)
     with pytest.raises(InvalidCertificateData, match="not valid Unicode"):
         render_birth_certificate(birth("bad \ud800 surrogate"), issue(), signer)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["a", "W", "e\u0301", "o\u0308\u0301", " ", "王", "क्ष", "محمد", "ለ", "1"]),
+        min_size=1,
+        max_size=300,
+    ).map("".join),
+    width=st.floats(min_value=40, max_value=500),
+    size=st.floats(min_value=7, max_value=16),
+)
+def test_fitted_lines_keep_every_character_and_fit_their_box(
+    text: str, width: float, size: float
+) -> None:
+    """It wraps any text into lines no wider than the box, at no less than 7 pt, losing no
+    character and never starting a line with a combining mark cut from its letter."""
+    engine = engine_for(RenderOptions().font_dirs)
+    chosen, lines = engine.fit(text, size, width, min_size=7.0)
+    assert 7.0 <= chosen <= size
+    assert "".join("".join(lines).split()) == "".join(clean_text(text).split())
+    for line in lines:
+        assert engine.width(line, chosen) <= width + 1e-6 or len(clean_text(line)) <= 2
+        if line:
+            assert not unicodedata.combining(line[0]), f"a mark cut from its letter: {line!r}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,55 @@ def test_the_sign_in_page_links_to_verify(web: Web) -> None:
     assert 'href="/verify"' in web.text(web.get("/login"))
     assert web.get("/verify").status_code == 200
     assert "Not a valid" not in web.text(web.post("/verify", {"payload": "hello"}))
+
+
+def test_verify_says_a_corrected_certificate_is_superseded(
+    web: Web, signing: Path, tmp_path: Path
+) -> None:
+    """It tells the public that a certificate printed before a correction is genuine but
+    superseded, on which date, and to ask for a new one."""
+    rid = registered(web)
+    web.as_user("registrar")
+    payload = payload_of(issue(web, rid).data, tmp_path)
+    corrected = web.api.as_user("registrar").post(
+        f"/api/v1/births/{rid}/corrections",
+        json={"changes": {"child": {"family_name": "Odhiambo"}}, "reason": "clerk's typo",
+              "evidence": "hospital notification"},
+    )  # fmt: skip
+    assert corrected.status_code == 201
+    on = date.today().isoformat()
+    ledger = web.text(web.get(f"/births/{rid}")).split('id="h-certificates"')[1]
+    assert f"Superseded by the correction of {on}." in ledger  # the registrar sees it too
+    web.post("/logout")
+    text = web.text(web.post("/verify", {"payload": payload}))
+    assert "Superseded: this certificate is genuine but no longer current" in text
+    assert f"Superseded by a correction on {on}: ask for a new certificate." in text
+    assert "Amina Otieno" in text  # the name as printed on the paper in hand
+    assert "clerk's typo" not in text and "hospital notification" not in text
+
+
+def test_revoking_on_the_page_tells_the_public_the_category_only(
+    web: Web, session: Session, signing: Path, tmp_path: Path
+) -> None:
+    """It revokes with a reason and a public category; /verify shows the category's words."""
+    rid = registered(web)
+    web.as_user("registrar")
+    response = issue(web, rid)
+    serial = response.headers["X-Certificate-Serial"]
+    payload = payload_of(response.data, tmp_path)
+    page = web.text(web.get(f"/births/{rid}"))
+    assert f'id="rc-{serial}"' in page and 'value="printed_in_error"' in page
+    bad = web.post(f"/certificates/{serial}/revoke", {"reason": "x", "category": "gossip"})
+    assert bad.status_code == 422
+    done = web.post(
+        f"/certificates/{serial}/revoke",
+        {"reason": "Wrong office printed, see memo 14", "category": "printed_in_error"},
+    )
+    assert done.status_code == 303
+    row = session.get(IssuedCertificate, serial)
+    assert row is not None and row.revocation_category == "printed_in_error"
+    web.post("/logout")
+    text = web.text(web.post("/verify", {"payload": payload}))
+    assert "Revoked: this certificate is no longer valid" in text
+    assert "Printed in error." in text
+    assert "memo 14" not in text
