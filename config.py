@@ -48,8 +48,21 @@ class Config:
     TOKEN_LIFETIME_SECONDS = 8 * 3600
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    # Sign-in throttling: per (account, address) pair; the address alone gets four times as
+    # many; the account alone, whatever the address, a slower global limit. Never a lock-out.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 300
+    LOGIN_ACCOUNT_MAX_FAILURES = 20
+    LOGIN_ACCOUNT_WINDOW_SECONDS = 900
+    # zxcvbn score (0-4) a new password must reach: 3 refuses common and guessable ones.
+    PASSWORD_MIN_SCORE = 3
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (production sets a year).
+    HSTS_SECONDS = 0
+    # PostgreSQL only: no statement waits longer than this for a lock, nor runs longer (0: off).
+    DB_LOCK_TIMEOUT_MS = 5000
+    DB_STATEMENT_TIMEOUT_MS = 30000
+    # Stored Idempotency-Key responses are kept this long, then purged by the write path.
+    IDEMPOTENCY_TTL_SECONDS = 24 * 3600
     # Public statistics hide counts from 1 to this minus one (0 stays visible).
     STATS_SUPPRESSION_THRESHOLD = 5
     # Public certificate verification (no sign-in), per client address. The count is kept per
@@ -89,6 +102,13 @@ class Config:
             "ARGON2_MEMORY_COST",
             "LOGIN_MAX_FAILURES",
             "LOGIN_WINDOW_SECONDS",
+            "LOGIN_ACCOUNT_MAX_FAILURES",
+            "LOGIN_ACCOUNT_WINDOW_SECONDS",
+            "PASSWORD_MIN_SCORE",
+            "HSTS_SECONDS",
+            "DB_LOCK_TIMEOUT_MS",
+            "DB_STATEMENT_TIMEOUT_MS",
+            "IDEMPOTENCY_TTL_SECONDS",
             "STATS_SUPPRESSION_THRESHOLD",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
@@ -102,6 +122,10 @@ class Config:
         ):
             if os.environ.get(name):
                 setattr(self, name, os.environ[name])
+        if not 0 <= self.PASSWORD_MIN_SCORE <= 4:
+            raise ConfigError("PASSWORD_MIN_SCORE must be from 0 to 4")
+        if self.IDEMPOTENCY_TTL_SECONDS <= 0:
+            raise ConfigError("IDEMPOTENCY_TTL_SECONDS must be above 0")
         if self.CERT_PAPER.upper() not in ("A4", "LETTER"):
             raise ConfigError("CERT_PAPER must be A4 or LETTER")
         if len(self.CERT_LANGUAGES.split(",")) != 2:
@@ -158,6 +182,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
     def __init__(self) -> None:
         super().__init__()
