@@ -76,6 +76,7 @@ class Config:
     CERT_LANGUAGES = "en,fr"  # the label pair printed side by side
     CERT_PAPER = "A4"  # or "LETTER"
     CERT_AUTHORITY = "Civil Registration Authority"
+    CERT_FONT_DIRS = ""  # colon-separated font directories; empty: Debian's /usr/share/fonts
 
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
@@ -117,6 +118,7 @@ class Config:
             "CERT_LANGUAGES",
             "CERT_PAPER",
             "CERT_AUTHORITY",
+            "CERT_FONT_DIRS",
             "VERIFY_RATE_LIMIT",
             "RATELIMIT_STORAGE_URI",
         ):

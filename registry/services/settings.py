@@ -27,6 +27,7 @@ class RegistrySettings:
     cert_languages: tuple[str, str] = ("en", "fr")
     cert_paper: str = "A4"
     cert_authority: str = "Civil Registration Authority"
+    cert_font_dirs: tuple[str, ...] = ()  # empty: the Debian font directories
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -50,6 +51,7 @@ class RegistrySettings:
             cert_languages=_pair(config["CERT_LANGUAGES"]),
             cert_paper=config["CERT_PAPER"].upper(),
             cert_authority=config["CERT_AUTHORITY"],
+            cert_font_dirs=tuple(d for d in config.get("CERT_FONT_DIRS", "").split(":") if d),
         )
 
 

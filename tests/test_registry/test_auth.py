@@ -41,7 +41,9 @@ def test_sign_in_is_throttled_per_account_and_lifts(client: FlaskClient, session
         assert sign_in(client, "clerk", "wrong-password")[0] == 401
     assert sign_in(client, "clerk")[0] == 429
     assert sign_in(client, "registrar")[0] == 201  # other accounts are not locked
-    session.execute(update(LoginThrottle).values(resets_at=datetime.now(UTC) - timedelta(seconds=1)))
+    session.execute(
+        update(LoginThrottle).values(resets_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
     session.commit()
     assert sign_in(client, "clerk")[0] == 201
 
