@@ -68,25 +68,27 @@ def _lone_surrogate(text: str) -> bool:
     return False
 
 
-def _too_large(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) > LARGEST_NUMBER
-    if isinstance(value, dict):
-        return any(_too_large(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_too_large(v) for v in value)
-    return False
+class _NumberTooLarge(ValueError):
+    pass
+
+
+def _bounded_int(digits: str) -> int:
+    """An integer of the body, refused before conversion when no column could hold it (and a
+    number of thousands of digits is not converted at all)."""
+    if len(digits) > 20:
+        raise _NumberTooLarge
+    value = int(digits)
+    if abs(value) > LARGEST_NUMBER:
+        raise _NumberTooLarge
+    return value
 
 
 #: How a NUL can be written in a query string, a URL-encoded form or a JSON body: where none of
 #: these bytes is found, no value parsed from it holds one (most requests stop here).
 _NUL_SPELLINGS = (b"\x00", b"%00", b"\\u0000")
 #: A lone surrogate can reach Python only through a JSON escape (undecodable bytes are refused
-#: or replaced when decoded), and a number too large for a column needs 19 digits.
+#: or replaced when decoded).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 def _may_hold_nul(raw: bytes) -> bool:
@@ -95,12 +97,15 @@ def _may_hold_nul(raw: bytes) -> bool:
 
 def _json_body() -> tuple[Any, bytes]:
     """The JSON body parsed once here, where parsing cannot fail deeper in: nesting too deep
-    for the parser, a number with thousands of digits or bytes that are not UTF-8 are a 400."""
+    for the parser or bytes that are not UTF-8 JSON are a 400, an integer that no column can
+    hold (thousands of digits included) a 422."""
     raw = request.get_data(cache=True)
     if not raw:
         return None, raw
     try:
-        return json.loads(raw.decode("utf-8")), raw
+        return json.loads(raw.decode("utf-8"), parse_int=_bounded_int), raw
+    except _NumberTooLarge:
+        raise ValidationFailed(NUMBER_MESSAGE, errors={"json": [NUMBER_MESSAGE]}) from None
     except (ValueError, RecursionError):
         raise BadRequest(JSON_MESSAGE, errors={"json": [JSON_MESSAGE]}) from None
 
@@ -108,7 +113,7 @@ def _json_body() -> tuple[Any, bytes]:
 def _check_input() -> None:
     """Bad input stops here, before any view runs, the same on every database and with no
     traceback: a JSON body that cannot be parsed (400); a NUL character in the query, a form or
-    a JSON body, a lone surrogate or a number too large for any column in a JSON body (422).
+    a JSON body, a lone surrogate or an integer too large for any column in a JSON body (422).
     PostgreSQL cannot store a NUL nor encode a surrogate; SQLite would store the one and fail
     on the other."""
     errors: dict[str, list[str]] = {}
@@ -124,11 +129,8 @@ def _check_input() -> None:
             errors["form"] = [NUL_MESSAGE]
         if _holds_nul(body):
             errors["json"] = [NUL_MESSAGE]
-    if body is not None:
-        if _SURROGATE_ESCAPE.search(raw) and _holds(body, _lone_surrogate):
-            errors.setdefault("json", []).append(SURROGATE_MESSAGE)
-        if _LONG_NUMBER.search(raw) and _too_large(body):
-            errors.setdefault("json", []).append(NUMBER_MESSAGE)
+    if body is not None and _SURROGATE_ESCAPE.search(raw) and _holds(body, _lone_surrogate):
+        errors.setdefault("json", []).append(SURROGATE_MESSAGE)
     if errors:
         message = next(iter(errors.values()))[0]
         raise ValidationFailed(message, errors=errors)
