@@ -72,5 +72,6 @@ class LoginThrottle(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
-    # The end of the counter's window: the next failure after it starts a new count at 1.
-    resets_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The end of the counter's window: the next failure after it starts a new count at 1, and
+    # the row may be purged (indexed for that).
+    resets_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

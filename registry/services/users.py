@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -146,6 +147,31 @@ def _bump(session: Session, counters: list[_Counter]) -> dict[str, int]:
     return {row.key: row.failures for row in session.execute(stmt)}
 
 
+#: Counters whose window is over say nothing any more; they are deleted in small batches, at most
+#: this often per process, from the sign-in path (so guessed usernames do not pile up rows).
+PURGE_EVERY_SECONDS = 600
+PURGE_BATCH = 1000
+_next_purge = 0.0
+
+
+def _purge_counters(session: Session) -> None:
+    global _next_purge  # per-process pacing of the purge
+    if time.monotonic() < _next_purge:
+        return
+    _next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+    over = (
+        select(LoginThrottle.key)
+        .where(LoginThrottle.resets_at <= datetime.now(UTC))
+        .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        delete(LoginThrottle)
+        .where(LoginThrottle.key.in_(over.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def count_attempt(
     session: Session, settings: RegistrySettings, username: str, address: str
 ) -> None:
@@ -156,6 +182,7 @@ def count_attempt(
     locks are held for one statement only; ``authenticate`` gives the count back on success.
     On TooManyAttempts the caller rolls back: a refused attempt is not counted.
     """
+    _purge_counters(session)
     counters = _counters(settings, username, address)
     counts = _bump(session, counters)
     if any(counts.get(c.key, 0) > c.limit for c in counters):

@@ -167,6 +167,21 @@ def test_a_success_gives_the_attempt_back(client: FlaskClient, session: Session)
     assert counts["address:10.4.0.1"] == 3
 
 
+def test_counters_whose_window_is_over_are_purged(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It deletes counters whose window ended when an attempt is counted and a purge is due,
+    and keeps the live ones."""
+    for n in range(3):
+        assert _token(client, f"guess{n}", "wrong-password", "10.5.0.1") == 401
+    session.execute(update(LoginThrottle).values(resets_at=datetime.now(UTC)))
+    session.commit()
+    monkeypatch.setattr(users, "_next_purge", 0.0)  # a purge is due in this process
+    assert _token(client, "clerk", "wrong-password", "10.5.0.2") == 401
+    keys = set(session.scalars(select(LoginThrottle.key)))
+    assert keys == {"pair:clerk@10.5.0.2", "address:10.5.0.2", "account:clerk"}
+
+
 def test_the_sign_in_page_is_throttled_the_same_way(web: Web) -> None:
     """It answers 429 on the page after the pair's limit, with a message."""
     for _ in range(SETTINGS.login_max_failures):

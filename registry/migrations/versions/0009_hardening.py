@@ -44,6 +44,9 @@ def upgrade() -> None:
     sa.Column('resets_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttles'))
     )
+    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_throttles_resets_at'), ['resets_at'], unique=False)
+
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_attempts_username'))
         batch_op.drop_index(batch_op.f('ix_login_attempts_address'))
@@ -69,6 +72,8 @@ def downgrade() -> None:
         batch_op.create_index(batch_op.f('ix_login_attempts_address'), ['address'], unique=False)
         batch_op.create_index(batch_op.f('ix_login_attempts_username'), ['username'], unique=False)
 
+    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_throttles_resets_at'))
     op.drop_table('login_throttles')
     with op.batch_alter_table('web_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_sessions_user_id'))
