@@ -292,24 +292,38 @@ def _walk(events: Iterable[AuditEvent], anchor: tuple[int | None, str] | None = 
     return walk
 
 
-VERSIONS_IN_ORDER = select(RecordVersion.__table__).execution_options(yield_per=2000)
+VERSIONS_IN_ORDER = (
+    select(RecordVersion.__table__)
+    .order_by(RecordVersion.__table__.c.id)
+    .execution_options(yield_per=2000)
+)
 
 
 def _content_broken(
     session: Session, sealed: dict[tuple[str, int], tuple[int, str]]
 ) -> Verification | None:
     """The first event (lowest sequence) whose version's stored content no longer hashes to
-    what the event holds, or whose version is gone; None when all agree."""
+    what the event holds, or whose version is gone; else a version added after sealing began
+    that no event sealed (a row inserted behind the registry's back); None when all agree.
+    Versions older than the first sealed one were written before content hashes existed."""
     if not sealed:
         return None
     first: tuple[int, str] | None = None
+    unsealed: str | None = None
+    sealing = False
     remaining = dict(sealed)
     with closing(session.connection().execute(VERSIONS_IN_ORDER)) as rows:
         for row in rows:
             key = (row.record_id, row.version)
             expected = remaining.pop(key, None)
             if expected is None:
+                if sealing and unsealed is None:
+                    unsealed = (
+                        f"version {row.version} of record {row.record_id} is sealed by no audit"
+                        " event: it was added outside the registry"
+                    )
                 continue
+            sealing = True
             seq, digest = expected
             if content_hash(dict(row._mapping)) != digest and (first is None or seq < first[0]):
                 what = f"version {row.version} of record {row.record_id}"
@@ -318,9 +332,21 @@ def _content_broken(
         if first is None or seq < first[0]:
             first = (seq, f"event {seq}: version {version} of record {record_id} is missing")
     if first is None:
-        return None
+        return None if unsealed is None else Verification(False, 0, "", None, unsealed)
     seq, problem = first
     return Verification(False, seq - 1, "", seq, problem)
+
+
+def _sealed_version_first(
+    content: Verification | None, walked: Verification
+) -> Verification | None:
+    """A broken sealed version, when it comes before the chain's first broken link (or the
+    chain is intact)."""
+    if content is None or content.broken_seq is None:
+        return None
+    if walked.ok or content.broken_seq < (walked.broken_seq or 0):
+        return content
+    return None
 
 
 def parse_anchor(text: str) -> tuple[int | None, str]:
@@ -349,8 +375,9 @@ def verify(session: Session, expect_head: str | None = None) -> Verification:
         walk = _walk(events, anchor)
     walked = walk.result
     content = _content_broken(session, walk.content)
-    if content is not None and (walked.ok or (walked.broken_seq or 0) > (content.broken_seq or 0)):
-        return content
+    earlier = _sealed_version_first(content, walked)
+    if earlier is not None:
+        return earlier
     if not walked.ok:
         return walked
     checked, last = walked.checked, walked.head_hash
@@ -372,7 +399,7 @@ def verify(session: Session, expect_head: str | None = None) -> Verification:
             " elsewhere"
         )
         return Verification(False, checked, last, anchor_seq, problem)
-    return walked
+    return content or walked  # a version no event sealed, else intact
 
 
 def head(session: Session) -> tuple[int, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, AuditHead, RecordVersion
@@ -79,7 +79,8 @@ def test_an_anchor_no_longer_on_the_chain_fails_at_its_sequence(
 def test_an_anchor_beyond_the_chain_fails(api: ApiClient, session: Session) -> None:
     """It fails when the anchor's event no longer exists (the newest events were cut and the
     head moved back)."""
-    _declare(api)
+    ids = _declare(api)
+    api.as_user("registrar").get(f"/api/v1/births/{ids[0]}")  # the newest event: a read
     seq, digest = audit.head(session)
     last = session.scalars(select(AuditEvent).where(AuditEvent.seq == seq)).one()
     session.execute(delete(AuditEvent).where(AuditEvent.seq == seq))
@@ -166,6 +167,28 @@ def test_a_deleted_version_is_caught(api: ApiClient, session: Session) -> None:
     result = audit.verify(session)
     assert not result.ok
     assert "missing" in (result.problem or "")
+
+
+def test_a_version_added_behind_the_registrys_back_is_caught(
+    api: ApiClient, session: Session
+) -> None:
+    """It reports a version row that no event sealed, inserted after sealing began (a forged
+    newer version a certificate would print)."""
+    (record_id,) = _declare(api, 1)
+    version = session.scalars(
+        select(RecordVersion).where(RecordVersion.record_id == record_id)
+    ).one()
+    row = dict(session.execute(
+        select(RecordVersion.__table__).where(RecordVersion.__table__.c.id == version.id)
+    ).one()._mapping)  # fmt: skip
+    row.pop("id")
+    session.execute(
+        insert(RecordVersion.__table__).values(**row | {"version": 2, "given_names": "Forged"})
+    )
+    session.expire_all()
+    result = audit.verify(session)
+    assert not result.ok
+    assert "sealed by no audit event" in (result.problem or "")
 
 
 def test_the_first_broken_link_is_reported(api: ApiClient, session: Session) -> None:
