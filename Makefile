@@ -1,11 +1,12 @@
 # Two entry points: `make run` (demo registry on SQLite) and `make test` (lint, types, contracts, tests).
+# Both first make sure the Debian packages they need are there (scripts/system-packages.txt).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CRVS_ENV ?= development
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean packages-run packages-test
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +16,13 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+packages-run:
+	bash scripts/system-packages.sh run
+
+packages-test:
+	bash scripts/system-packages.sh test
+
+run: packages-run $(STAMP)
 	$(BIN)/crvs db upgrade
 	$(BIN)/crvs demo --births 300 --deaths 120 --if-empty
 	$(BIN)/crvs keys generate --if-missing
@@ -28,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: packages-test lint
 	CRVS_ENV=testing $(BIN)/pytest -q -p no:cacheprovider
 
 clean:

@@ -72,8 +72,21 @@ class Config:
     TOKEN_LIFETIME_SECONDS = 8 * 3600
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    # Sign-in throttling: per (account, address) pair; the address alone gets four times as
+    # many; the account alone, whatever the address, a slower global limit. Never a lock-out.
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_SECONDS = 300
+    LOGIN_ACCOUNT_MAX_FAILURES = 20
+    LOGIN_ACCOUNT_WINDOW_SECONDS = 900
+    # zxcvbn score (0-4) a new password must reach: 3 refuses common and guessable ones.
+    PASSWORD_MIN_SCORE = 3
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (production sets a year).
+    HSTS_SECONDS = 0
+    # PostgreSQL only: no statement waits longer than this for a lock, nor runs longer (0: off).
+    DB_LOCK_TIMEOUT_MS = 5000
+    DB_STATEMENT_TIMEOUT_MS = 30000
+    # Stored Idempotency-Key responses are kept this long, then purged by the write path.
+    IDEMPOTENCY_TTL_SECONDS = 24 * 3600
     # Public statistics hide counts from 1 to this minus one (0 stays visible).
     STATS_SUPPRESSION_THRESHOLD = 5
     # Public certificate verification (no sign-in), per client address. The count is kept per
@@ -92,6 +105,7 @@ class Config:
     CERT_EMBLEM = ""  # path of the national emblem (PNG) at the head of the page; empty: none
     CERT_SEAL = ""  # path of the office seal (PNG) printed beside the signature; empty: none
     CERT_CAUSE_SEQUENCE = False  # death certificates also print Part 1 (lines a-d)
+    CERT_FONT_DIRS = ""  # colon-separated font directories; empty: Debian's /usr/share/fonts
 
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
@@ -118,6 +132,13 @@ class Config:
             "ARGON2_MEMORY_COST",
             "LOGIN_MAX_FAILURES",
             "LOGIN_WINDOW_SECONDS",
+            "LOGIN_ACCOUNT_MAX_FAILURES",
+            "LOGIN_ACCOUNT_WINDOW_SECONDS",
+            "PASSWORD_MIN_SCORE",
+            "HSTS_SECONDS",
+            "DB_LOCK_TIMEOUT_MS",
+            "DB_STATEMENT_TIMEOUT_MS",
+            "IDEMPOTENCY_TTL_SECONDS",
             "STATS_SUPPRESSION_THRESHOLD",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
@@ -130,6 +151,7 @@ class Config:
             "CERT_SIGNER_TITLE",
             "CERT_EMBLEM",
             "CERT_SEAL",
+            "CERT_FONT_DIRS",
             "VERIFY_RATE_LIMIT",
             "RATELIMIT_STORAGE_URI",
         ):
@@ -138,6 +160,10 @@ class Config:
         self.CERT_CAUSE_SEQUENCE = _bool("CERT_CAUSE_SEQUENCE", self.CERT_CAUSE_SEQUENCE)
         _png_file("CERT_EMBLEM", self.CERT_EMBLEM)
         _png_file("CERT_SEAL", self.CERT_SEAL)
+        if not 0 <= self.PASSWORD_MIN_SCORE <= 4:
+            raise ConfigError("PASSWORD_MIN_SCORE must be from 0 to 4")
+        if self.IDEMPOTENCY_TTL_SECONDS <= 0:
+            raise ConfigError("IDEMPOTENCY_TTL_SECONDS must be above 0")
         if self.CERT_PAPER.upper() not in ("A4", "LETTER"):
             raise ConfigError("CERT_PAPER must be A4 or LETTER")
         if len(self.CERT_LANGUAGES.split(",")) != 2:
@@ -194,6 +220,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
     def __init__(self) -> None:
         super().__init__()

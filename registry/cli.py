@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -319,10 +320,21 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@click.option("--expect-head", help="A head hash kept elsewhere; the chain must end there.")
+@click.option(
+    "--expect-head",
+    metavar="SEQ:HASH",
+    help="An anchor kept elsewhere (from `crvs audit head`); the chain must still pass through "
+    "it, however many events came after. A bare hash must be some event's hash.",
+)
 @friendly
 def audit_verify(expect_head: str | None) -> None:
-    """Walk the chain; exit 1 naming the first broken link."""
+    """Walk the chain and the record versions it seals; exit 1 naming the first broken link."""
+    try:
+        anchor = audit.parse_anchor(expect_head) if expect_head is not None else None
+    except ValueError as exc:
+        fail(f"--expect-head: {exc}")
+    if anchor is not None and not re.fullmatch(r"[0-9a-f]{64}", anchor[1]):
+        fail("--expect-head: the hash is 64 hexadecimal characters (SEQ:HASH)")
     with session_scope() as (session, _settings):
         result = audit.verify(session, expect_head)
     if not result.ok:
@@ -333,10 +345,10 @@ def audit_verify(expect_head: str | None) -> None:
 @audit_group.command("head")
 @friendly
 def audit_head() -> None:
-    """Print the head hash (keep it elsewhere; check later with --expect-head)."""
+    """Print the head as SEQ:HASH (keep it elsewhere; check later with --expect-head)."""
     with session_scope() as (session, _settings):
-        seq, digest = audit.head(session)
-    click.echo(f"{digest} {seq}")
+        kept = audit.anchor(session)
+    click.echo(kept)
 
 
 # -- serving --------------------------------------------------------------------------------------

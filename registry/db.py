@@ -2,6 +2,8 @@
 
 SQLite (embedded default) and PostgreSQL (production) behave alike here: foreign keys on, and
 SQLite transactions begin IMMEDIATE so concurrent writers queue instead of failing mid-way.
+PostgreSQL sessions start with ``lock_timeout`` and ``statement_timeout`` set, so no request
+waits for ever behind a held lock (``lock_timed_out`` recognises the error it then gets).
 """
 
 from __future__ import annotations
@@ -48,8 +50,14 @@ code = Annotated[str, mapped_column(String(64))]
 timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with the project's SQLite settings applied."""
+def make_engine(
+    url: str, *, lock_timeout_ms: int = 0, statement_timeout_ms: int = 0, **kwargs: Any
+) -> Engine:
+    """An engine for ``url`` with the project's SQLite settings applied.
+
+    On PostgreSQL, ``lock_timeout_ms`` and ``statement_timeout_ms`` (0: none) are given as
+    connection options, so every session starts with them at no extra round trip.
+    """
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
@@ -58,6 +66,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_hooks(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    options = [
+        f"-c {name}={int(value)}"
+        for name, value in (
+            ("lock_timeout", lock_timeout_ms),
+            ("statement_timeout", statement_timeout_ms),
+        )
+        if value > 0
+    ]
+    if options and url.startswith("postgresql"):
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args["options"] = " ".join([connect_args.get("options", ""), *options]).strip()
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
@@ -83,6 +103,16 @@ def make_sessionmaker(bind: Any, **kwargs: Any) -> sessionmaker[Session]:
 
 #: SQLSTATEs of a missing table or column (PostgreSQL); SQLite says so in words.
 _SCHEMA_MISSING = {"42P01", "42703"}
+
+
+#: SQLSTATEs of a lock not granted within lock_timeout and of a statement cancelled by
+#: statement_timeout (PostgreSQL): the database is busy, not broken; the client may retry.
+_TIMED_OUT = {"55P03", "57014"}
+
+
+def lock_timed_out(exc: DBAPIError) -> bool:
+    """Whether a database error is a lock or statement timeout (worth a retry later)."""
+    return getattr(exc.orig, "sqlstate", None) in _TIMED_OUT
 
 
 def schema_missing(exc: DBAPIError) -> bool:

@@ -8,7 +8,8 @@ RegistryError (500)
  ├── TooManyAttempts (429)
  ├── PermissionDenied (403)
  ├── NotFound (404)
- └── Conflict (409)           a state that does not allow the action, a duplicate key
+ ├── Conflict (409)           a state that does not allow the action, a duplicate key
+ └── Busy (503)               a lock not granted in time (the audit head); sent with Retry-After
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ class NotFound(RegistryError):
 class Conflict(RegistryError):
     status_code = 409
     default_message = "The request conflicts with the current state of the resource."
+
+
+class Busy(RegistryError):
+    """The database could not give a lock in time (``DB_LOCK_TIMEOUT_MS``): nothing was stored,
+    and the same request may be sent again after ``retry_after`` seconds."""
+
+    status_code = 503
+    default_message = "The registry is busy; nothing was stored. Try again in a moment."
+    retry_after = 2
 
 
 def field_error(path: str, message: str) -> ValidationFailed:

@@ -22,7 +22,11 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Create the (lazy, unconnected) engine and the per-request session teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        lock_timeout_ms=app.config["DB_LOCK_TIMEOUT_MS"],
+        statement_timeout_ms=app.config["DB_STATEMENT_TIMEOUT_MS"],
+    )
     app.extensions[KEY] = Database(engine, make_sessionmaker(engine))
     app.extensions[f"{KEY}.settings"] = RegistrySettings.from_config(app.config)
     app.teardown_appcontext(_close_session)

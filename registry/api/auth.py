@@ -25,11 +25,12 @@ class Token(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange a username and password for a bearer token."""
         session = db_session()
-        user = users.authenticate(
-            session, settings(), data["username"], data["password"], request.remote_addr or "-"
-        )
+        username, address = data["username"], request.remote_addr or "-"
+        users.count_attempt(session, settings(), username, address)  # 429 when over a limit
+        session.commit()  # counted before the password is checked; a success gives it back
+        user = users.authenticate(session, settings(), username, data["password"], address)
         if user is None:
-            session.commit()  # the failed attempt counts towards throttling
+            session.commit()  # the audited failure
             raise AuthenticationFailed("Wrong username or password.")
         token, expires_at = users.issue_token(session, settings(), user)
         session.commit()

@@ -16,7 +16,7 @@ from flask import Response, g, make_response, request
 from sqlalchemy.exc import IntegrityError
 
 from registry.errors import AuthenticationFailed, BadRequest, Conflict
-from registry.extensions import db_session
+from registry.extensions import db_session, settings
 from registry.models import IdempotencyKey
 from registry.services import idempotency
 from registry.services.scoping import Actor
@@ -80,7 +80,8 @@ def unit_of_work(view: F) -> F:
             raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
         actor = current_actor()
         fingerprint = _fingerprint()
-        stored = idempotency.find(session, actor.user_id, key)
+        ttl = settings().idempotency_ttl_seconds
+        stored = idempotency.find(session, actor.user_id, key, ttl)
         if stored is not None:
             return _replay(stored, fingerprint)
         response = make_response(view(*args, **kwargs))
@@ -95,11 +96,12 @@ def unit_of_work(view: F) -> F:
                     content_type=response.content_type or "application/octet-stream",
                     location=response.headers.get("Location"),
                     body=response.get_data(),
+                    ttl_seconds=ttl,
                 )
             session.commit()
         except IntegrityError:
             session.rollback()
-            stored = idempotency.find(session, actor.user_id, key)
+            stored = idempotency.find(session, actor.user_id, key, ttl)
             if stored is None:
                 raise
             return _replay(stored, fingerprint)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
-from registry.db import schema_missing
-from registry.errors import RegistryError
+from registry.db import lock_timed_out, schema_missing
+from registry.errors import Busy, RegistryError
 
 #: Set by the web package: renders an error page for requests outside /api/.
 HTML_RENDERER = "crvs.html_error"
@@ -35,7 +35,12 @@ def envelope(code: int, message: str | None = None, errors: Any = None) -> Respo
 
 
 def _registry_error(exc: RegistryError) -> ResponseReturnValue:
-    return envelope(exc.status_code, exc.message, exc.errors)
+    response = envelope(exc.status_code, exc.message, exc.errors)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response = make_response(response)
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _http_error(exc: HTTPException) -> ResponseReturnValue:
@@ -61,6 +66,11 @@ NOT_MIGRATED = "The registry database is not set up yet: an administrator runs `
 
 
 def _unavailable(exc: OperationalError) -> ResponseReturnValue:
+    if lock_timed_out(exc):  # busy, not broken: the client may retry
+        current_app.logger.warning(
+            "database timeout on %s %s: %s", request.method, request.path, exc.orig
+        )
+        return _registry_error(Busy())
     current_app.logger.error("database unavailable: %s", exc)
     if schema_missing(exc):
         return envelope(503, NOT_MIGRATED)

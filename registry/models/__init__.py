@@ -5,7 +5,7 @@ from registry.models.audit import AuditEvent, AuditHead
 from registry.models.certificates import CertificateCounter, IssuedCertificate, SigningKey
 from registry.models.duplicates import DedupeKey, DuplicateCandidate
 from registry.models.records import IdempotencyKey, Record, RecordVersion, RegistrationCounter
-from registry.models.users import ApiToken, LoginAttempt, User
+from registry.models.users import ApiToken, LoginThrottle, User, WebSession
 
 __all__ = [
     "ApiToken",
@@ -19,10 +19,11 @@ __all__ = [
     "Facility",
     "IdempotencyKey",
     "IssuedCertificate",
-    "LoginAttempt",
+    "LoginThrottle",
     "Record",
     "RecordVersion",
     "RegistrationCounter",
     "SigningKey",
     "User",
+    "WebSession",
 ]

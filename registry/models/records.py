@@ -153,4 +153,5 @@ class IdempotencyKey(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     location: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[bytes]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Indexed: expired responses are purged in small batches (services.idempotency).
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

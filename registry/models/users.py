@@ -1,4 +1,4 @@
-"""Users (one role, one area), API tokens and login attempts."""
+"""Users (one role, one area), API tokens, web sessions and sign-in throttle counters."""
 
 from __future__ import annotations
 
@@ -47,12 +47,31 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class LoginAttempt(Base):
-    """Failed sign-ins, counted per account and per address in a sliding window."""
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, only its SHA-256 is stored here.
 
-    __tablename__ = "login_attempts"
+    Signing out, a password change and deactivation set ``revoked_at`` (and the latter two move
+    the user's ``auth_epoch``), so a copied cookie stops working at once.
+    """
 
-    id: Mapped[intpk]
-    username: Mapped[str] = mapped_column(String(80), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[timestamp]
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    auth_epoch: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[timestamp]
+    last_seen_at: Mapped[timestamp]
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins in a fixed window, one counter row per key: the (account, address) pair,
+    the account alone and the address alone. Counted by one atomic upsert."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    # The end of the counter's window: the next failure after it starts a new count at 1, and
+    # the row may be purged (indexed for that).
+    resets_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

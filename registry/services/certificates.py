@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -44,6 +45,19 @@ ACTIVE = "active"
 class Unavailable(RegistryError):
     status_code = 503
     default_message = "Certificates cannot be printed on this server right now."
+
+
+log = logging.getLogger(__name__)
+#: What a client is told when a font is missing; the log names the font file and the package.
+FONT_MISSING = (
+    "A font this certificate needs is not installed on the server; an administrator can see "
+    "which in the server log."
+)
+
+
+def _font_missing(exc: Exception) -> Unavailable:
+    log.error("certificate font missing: %s", exc)
+    return Unavailable(FONT_MISSING)
 
 
 # -- keys -----------------------------------------------------------------------------------------
@@ -227,7 +241,7 @@ def _configured_png(setting: str, path: str) -> bytes | None:
 
 def _options(settings: RegistrySettings) -> certs.RenderOptions:
     paper = certs.Paper.LETTER if settings.cert_paper == "LETTER" else certs.Paper.A4
-    return certs.RenderOptions(
+    options = certs.RenderOptions(
         languages=settings.cert_languages,
         paper=paper,
         authority=settings.cert_authority,
@@ -235,6 +249,9 @@ def _options(settings: RegistrySettings) -> certs.RenderOptions:
         emblem_image=_configured_png("CERT_EMBLEM", settings.cert_emblem),
         signer_title=settings.cert_signer_title,
     )
+    if settings.cert_font_dirs:
+        options = replace(options, font_dirs=settings.cert_font_dirs)
+    return options
 
 
 def _render(
@@ -251,7 +268,7 @@ def _render(
     try:
         return render(data, issue, key, options=_options(settings))  # type: ignore[arg-type]
     except certs.FontNotFound as exc:
-        raise Unavailable(f"A font is missing on this server: {exc}") from None
+        raise _font_missing(exc) from None
     except certs.CertificateError as exc:
         raise Conflict(f"This certificate cannot be printed: {exc}") from None
 
@@ -629,7 +646,7 @@ def print_batch(
             items(), cast(BinaryIO, writer), key, options=_options(settings), progress=progress
         )
     except certs.FontNotFound as exc:
-        raise Unavailable(f"A font is missing on this server: {exc}") from None
+        raise _font_missing(exc) from None
     digest = hasher.hexdigest()
     for start in range(0, len(serials), 1000):
         session.execute(

@@ -239,6 +239,7 @@ def _new_version(
         },
     )
     _remember(session, version)
+    audit.version_added(session, version)  # its content hash goes into the audit chain
     return version
 
 

@@ -19,6 +19,10 @@ class RegistrySettings:
     argon2_memory_cost: int = 65536
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    login_account_max_failures: int = 20
+    login_account_window_seconds: int = 900
+    password_min_score: int = 3
+    idempotency_ttl_seconds: int = 24 * 3600
     cert_keys_dir: str = "instance/keys"
     cert_languages: tuple[str, str] = ("en", "fr")
     cert_paper: str = "A4"
@@ -28,6 +32,7 @@ class RegistrySettings:
     cert_emblem: str = ""  # a PNG file named by configuration, never by a request
     cert_seal: str = ""
     cert_cause_sequence: bool = False
+    cert_font_dirs: tuple[str, ...] = ()  # empty: the Debian font directories
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -43,6 +48,10 @@ class RegistrySettings:
             argon2_memory_cost=config["ARGON2_MEMORY_COST"],
             login_max_failures=config["LOGIN_MAX_FAILURES"],
             login_window_seconds=config["LOGIN_WINDOW_SECONDS"],
+            login_account_max_failures=config["LOGIN_ACCOUNT_MAX_FAILURES"],
+            login_account_window_seconds=config["LOGIN_ACCOUNT_WINDOW_SECONDS"],
+            password_min_score=config["PASSWORD_MIN_SCORE"],
+            idempotency_ttl_seconds=config["IDEMPOTENCY_TTL_SECONDS"],
             cert_keys_dir=config["CERT_KEYS_DIR"],
             cert_languages=_pair(config["CERT_LANGUAGES"]),
             cert_paper=config["CERT_PAPER"].upper(),
@@ -52,6 +61,7 @@ class RegistrySettings:
             cert_emblem=config["CERT_EMBLEM"],
             cert_seal=config["CERT_SEAL"],
             cert_cause_sequence=config["CERT_CAUSE_SEQUENCE"],
+            cert_font_dirs=tuple(d for d in config.get("CERT_FONT_DIRS", "").split(":") if d),
         )
 
 

@@ -1,13 +1,14 @@
-"""Who is signed in to the pages: a Flask session cookie with the user id and its auth_epoch.
+"""Who is signed in to the pages: a server-side session, named by a random id in the cookie.
 
-The cookie is signed (not readable by scripts: HttpOnly, SameSite). A session ends when the user
-signs out, when the account's ``auth_epoch`` moves on (password change, deactivation) or when it
-is older than the token lifetime, so a copied cookie does not live for ever.
+The cookie is signed (not readable by scripts: HttpOnly, SameSite) and holds only the session's
+random id; the ``web_sessions`` row it names says who is signed in. Signing out revokes that
+row, and a password change or deactivation revokes every row of the user, so a copied cookie
+stops working at once. A session also ends when it is older than ``TOKEN_LIFETIME_SECONDS``.
+Checking costs one indexed read per page (API requests, which carry bearer tokens, never pay it).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -17,27 +18,29 @@ from flask import g, redirect, request, session, url_for
 
 from registry.extensions import db_session, settings
 from registry.models import User
+from registry.services import users
 from registry.services.scoping import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-USER_KEY = "uid"
-EPOCH_KEY = "epoch"
-SINCE_KEY = "since"
+SESSION_KEY = "sid"
 KEPT_ON_SIGN_IN = ("lang",)
 
 
 def start(user: User) -> None:
-    """A fresh session for ``user`` (a new cookie: nothing from before sign-in carries over)."""
+    """A fresh session for ``user`` (a new cookie: nothing from before sign-in carries over).
+    The caller commits (the session row is written in the request's transaction)."""
     kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     session.clear()
     session.update(kept)
-    session[USER_KEY] = user.id
-    session[EPOCH_KEY] = user.auth_epoch
-    session[SINCE_KEY] = int(time.time())
+    session[SESSION_KEY] = users.start_web_session(db_session(), user)
 
 
 def end() -> None:
+    """Sign out: the server-side session is revoked (the caller commits) and the cookie emptied."""
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str):
+        users.end_web_session(db_session(), token)
     kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     session.clear()
     session.update(kept)
@@ -45,24 +48,23 @@ def end() -> None:
 
 
 def load_actor() -> None:
-    """Put the signed-in actor (or None) in ``g.web_actor``; a stale session is ended."""
+    """Put the signed-in actor (or None) in ``g.web_actor``; a dead session's cookie is emptied."""
     g.web_actor = None
-    user_id = session.get(USER_KEY)
-    if user_id is None:
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return
-    age = time.time() - float(session.get(SINCE_KEY, 0))
-    user = db_session().get(User, user_id)
-    if (
-        user is None
-        or not user.active
-        or user.auth_epoch != session.get(EPOCH_KEY)
-        or not 0 <= age <= settings().token_lifetime_seconds
-    ):
-        end()
-        g.web_actor = None
+    db = db_session()
+    found = users.actor_for_web_session(db, settings(), token)
+    if found is None:
+        kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
+        session.clear()
+        session.update(kept)
         return
-    g.web_actor = Actor.from_user(user)
-    g.web_facility = user.facility.code if user.facility else None
+    if found.stale:
+        users.saw_web_session(db, token)
+        db.commit()  # before the view runs: nothing else is in this transaction yet
+    g.web_actor = found.actor
+    g.web_facility = found.facility_code
 
 
 def own_facility() -> str | None:

@@ -42,27 +42,30 @@ def login() -> Response | BaseResponse:
         return page("login.html", next=next_url, username="")
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
+    address = request.remote_addr or "-"
     session_ = db_session()
     try:
-        user = users.authenticate(
-            session_, settings(), username, password, request.remote_addr or "-"
-        )
+        users.count_attempt(session_, settings(), username, address)
     except TooManyAttempts:
         session_.rollback()
         error = gettext("Too many failed sign-ins; wait a few minutes and try again.")
         return page("login.html", 429, next=next_url, username=username, error=error)
-    session_.commit()  # a failure is stored so that it counts towards throttling
+    session_.commit()  # counted before the password is checked; a success gives it back
+    user = users.authenticate(session_, settings(), username, password, address)
     if user is None:
+        session_.commit()  # the audited failure
         error = gettext("Wrong username or password.")
         return page("login.html", 401, next=next_url, username=username, error=error)
     auth.start(user)
+    session_.commit()
     return redirect(next_url or url_for("web.home"), 303)
 
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """Sign out: the session cookie is emptied (the language choice stays)."""
+    """Sign out: the server-side session ends (a copy of the cookie opens nothing any more)."""
     auth.end()
+    db_session().commit()
     flash(gettext("You are signed out."), "info")
     return redirect(url_for("web.login"), 303)
 

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry.models import ApiToken, AuditEvent, LoginAttempt, User
+from registry.models import ApiToken, AuditEvent, LoginThrottle, User
 from registry.services import users
 from tests.factories import PASSWORD, SETTINGS, ApiClient
 
@@ -41,7 +41,9 @@ def test_sign_in_is_throttled_per_account_and_lifts(client: FlaskClient, session
         assert sign_in(client, "clerk", "wrong-password")[0] == 401
     assert sign_in(client, "clerk")[0] == 429
     assert sign_in(client, "registrar")[0] == 201  # other accounts are not locked
-    session.execute(update(LoginAttempt).values(at=datetime.now(UTC) - timedelta(hours=1)))
+    session.execute(
+        update(LoginThrottle).values(resets_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
     session.commit()
     assert sign_in(client, "clerk")[0] == 201
 
