@@ -786,6 +786,9 @@ def reopen(
     if bound.status == Status.CANCELLED:
         raise Conflict("A cancelled registration is not reopened.")
     notification = bound is candidate.existing
+    if notification and candidate.record.status == Status.REGISTERED:
+        # Its link to the notification is part of a registration, which never changes in place.
+        raise Conflict("The declaration that completed this notification is registered.")
     bound.status = Status.NOTIFIED if notification else Status.DECLARED
     bound.duplicate_of_id = None
     bound.rejection_reason = None

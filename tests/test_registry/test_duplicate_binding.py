@@ -538,3 +538,24 @@ def test_the_pre_save_check_shows_candidates_masked_outside_the_area_and_stores_
     assert [(i["existing"]["id"], i["completes"]) for i in completing] == [(notice["id"], True)]
     assert session.scalar(select(func.count()).select_from(Record)) == before
     assert not session.info.get(audit.PENDING)
+
+
+def test_a_completion_is_not_reopened_once_the_declaration_is_registered(api: ApiClient) -> None:
+    """It refuses (409) to reopen a completed notification whose declaration is registered:
+    the registration's link never changes in place."""
+    clerk = api.as_user("clerk")
+    notice = clerk.declare(
+        body={
+            "notification": True,
+            "child": {"sex": "female", "date_of_birth": days_ago(2).isoformat()},
+            "place": {"type": "health_facility", "facility_code": "F111"},
+            "mother": {"given_names": "Grace", "family_name": "Otieno"},
+        }
+    )
+    declared = clerk.declare(body=birth(2))
+    registrar = api.as_user("registrar")
+    assert registrar.post(f"/api/v1/births/{declared['id']}/register", json={}).status_code == 200
+    (pair,) = items(api, "registrar", "duplicate")
+    refused = registrar.post(f"/api/v1/duplicates/{pair['id']}/reopen", json={"reason": "x"})
+    assert refused.status_code == 409
+    assert clerk.get(f"/api/v1/births/{notice['id']}").json["status"] == "rejected"
