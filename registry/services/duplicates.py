@@ -4,8 +4,15 @@ On every declaration the record's blocking keys are stored (``dedupe_keys``), th
 share a key are scored against it, and those above the review threshold become open
 ``DuplicateCandidate`` rows with a field-by-field explanation. A record with an open candidate
 cannot be registered until a registrar decides. Two matches are not flagged but linked: a
-declaration that completes an earlier facility notification, and a death with the birth record of
-the same person.
+declaration that completes an earlier facility notification its author may see, and a death with
+the birth record of the same person.
+
+A decision binds (SECURITY.md I11): a record decided to be a duplicate keeps the link
+(``duplicate_of_id``) as its state, and is not resubmitted, amended or registered until a
+registrar whose area covers both records reopens the decision. A pair may span two areas: each
+side is shown in full only inside the viewer's area (``visible_summary``), and only a registrar
+covering both decides (``may_decide``). Cancelling a registered duplicate is in
+``registry.services.cancellation``.
 """
 
 from __future__ import annotations
