@@ -617,6 +617,7 @@ def as_document(
         "existing": visible_summary(session, actor, existing),
         "decidable": actor is None or may_decide(actor, record, existing),
         "deciding_area_code": area.code if area else None,
+        "deciding_area_name": area.name if area else None,
         "awaits": _awaits(session, record, existing),
     }
 
