@@ -18,12 +18,35 @@ class DecisionIn(Schema):
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
+class ReopenIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CancelIn(Schema):
+    cancel = fields.String(
+        load_default="record",
+        validate=validate.OneOf(["record", "existing"]),
+        metadata={
+            "description": "Which registered record to cancel: the newer (record) or "
+            "the existing one; the other is kept."
+        },
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    evidence = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    requested_by = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+
+
 class SideOut(Schema):
-    id = fields.String(required=True)
+    """One record of a pair. ``masked``: outside your area, only its type, status, area and
+    registration number are given (no id, names or dates)."""
+
+    masked = fields.Boolean(required=True)
+    id = fields.String(required=True, allow_none=True)
     event_type = fields.String(required=True)
     status = fields.String(required=True)
     registration_number = fields.String(allow_none=True)
     area_code = fields.String()
+    area_name = fields.String()
     event_date = IsoDate()
     given_names = fields.String(allow_none=True)
     family_name = fields.String(allow_none=True)
@@ -58,6 +81,16 @@ class DuplicateOut(Schema):
     note = fields.String(allow_none=True)
     record = fields.Nested(SideOut, required=True)
     existing = fields.Nested(SideOut, required=True)
+    decidable = fields.Boolean(
+        required=True, metadata={"description": "Whether your area covers both records."}
+    )
+    deciding_area_code = fields.String(
+        allow_none=True, metadata={"description": "The nearest area covering both records."}
+    )
+    deciding_area_name = fields.String(allow_none=True)
+    awaits = fields.String(
+        required=True, metadata={"description": 'Who decides: "awaits a registrar of <area>".'}
+    )
 
 
 class DuplicatePage(Schema):

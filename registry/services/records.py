@@ -375,10 +375,20 @@ def read(session: Session, actor: Actor, event_type: EventType, record_id: str) 
         raise PermissionDenied("Only clerks and registrars read records.")
     record = _get(session, actor, event_type, record_id)
     audit.record(session, actor, "read", record_id=record.id)
-    return document(session, record)
+    return document(session, record, actor)
 
 
-def document(session: Session, record: Record) -> dict[str, Any]:
+def _linked(session: Session, actor: Actor | None, record_id: str | None) -> str | None:
+    """A linked record's id, or None when it lies outside the actor's area (never shown)."""
+    if record_id is None or actor is None:
+        return record_id
+    linked = session.get(Record, record_id)
+    return record_id if linked is not None and actor.covers(linked.area_path) else None
+
+
+def document(session: Session, record: Record, actor: Actor | None = None) -> dict[str, Any]:
+    """The record head and its current facts; links to records outside ``actor``'s area are
+    left out (``None`` shows them all)."""
     version = current_version(session, record)
     return {
         "id": record.id,
@@ -395,9 +405,9 @@ def document(session: Session, record: Record) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "notification": record.status == Status.NOTIFIED,
-        "duplicate_of_id": record.duplicate_of_id,
-        "notification_id": record.notification_id,
-        "birth_record_id": record.birth_record_id,
+        "duplicate_of_id": _linked(session, actor, record.duplicate_of_id),
+        "notification_id": _linked(session, actor, record.notification_id),
+        "birth_record_id": _linked(session, actor, record.birth_record_id),
         **version.facts,
     }
 
@@ -435,7 +445,8 @@ def search(
     """A page of record summaries inside the actor's area, newest event first."""
     if actor.role not in DECLARERS:
         raise PermissionDenied("Only clerks and registrars search records.")
-    stmt = scoped(select(Record, RecordVersion, Area.code), actor)
+    pending = duplicates.open_count(Record.id, Record).label("pending")
+    stmt = scoped(select(Record, RecordVersion, Area.code, pending), actor)
     stmt = (
         stmt.join(
             RecordVersion,
@@ -480,8 +491,10 @@ def search(
             "family_name": version.family_name,
             "sex": version.sex,
             "area_code": area_code,
+            # A registrar's decision on a suspected duplicate holds this record.
+            "duplicate_pending": bool(pending),
         }
-        for record, version, area_code in rows
+        for record, version, area_code, pending in rows
     ]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
@@ -514,6 +527,9 @@ def update_declaration(
     record = _get_for_update(session, actor, event_type, record_id)
     if record.status == Status.REGISTERED:
         raise Conflict("A registered record changes only through a correction.")
+    duplicates.ensure_unbound(record)
+    if record.status == Status.CANCELLED:
+        raise Conflict("A cancelled registration never changes; it stays readable.")
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
     notification = bool(facts.get("notification"))
@@ -579,6 +595,7 @@ def register(
     version: RecordVersion = locked[1]
     office: Facility | None = locked[3]
     open_duplicates: int = locked[4]
+    duplicates.ensure_unbound(record)
     if record.status != Status.DECLARED:
         raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
     duplicates.before_register(open_duplicates)
@@ -713,3 +730,119 @@ def correct(
         session, actor, "correct", record_id=record.id, reason=reason, details={"fields": changed}
     )
     return record
+
+
+#: The typed columns a cancellation version copies from the current version.
+_COPIED = [
+    c.key
+    for c in RecordVersion.__table__.columns
+    if c.key
+    not in {
+        "id",
+        "record_id",
+        "version",
+        "kind",
+        "created_at",
+        "created_by_id",
+        "reason",
+        "evidence",
+        "requested_by",
+        "approved_by_id",
+    }
+]
+
+
+def cancel_registration(
+    session: Session,
+    actor: Actor,
+    record_id: str,
+    kept: Record,
+    *,
+    reason: str,
+    evidence: str,
+    requested_by: str | None = None,
+) -> Record:
+    """Cancel a registered record as a duplicate of ``kept`` (registered too).
+
+    Like a correction it adds a version (the same facts, kind ``cancellation``, with reason,
+    evidence, who asked and who approved), never edits one. The record keeps its registration
+    number, so the number is never given again, and stays readable with its history. The
+    caller revokes its certificates.
+    """
+    require_role(actor, REGISTRARS)
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"No record {record_id}.")
+    record = _get_for_update(session, actor, EventType(record.event_type), record_id)
+    ensure_covers(actor, kept.area_path)
+    if record.status == Status.CANCELLED:
+        raise Conflict("This registration is already cancelled.")
+    if record.status != Status.REGISTERED or kept.status != Status.REGISTERED:
+        raise Conflict(
+            "Only a registered record is cancelled, as a duplicate of another registered "
+            "record; decide on a declaration instead."
+        )
+    if not (reason.strip() and evidence.strip()):
+        raise field_error("reason", "A cancellation needs a reason and evidence.")
+    current = current_version(session, record)
+    stated = f"Duplicate of {kept.registration_number}: {reason}"
+    record.version += 1
+    record.status = Status.CANCELLED
+    record.duplicate_of_id = kept.id
+    record.rejection_reason = stated
+    record.updated_at = utcnow()
+    session.flush()
+    version = _insert_loaded(
+        session,
+        RecordVersion,
+        {
+            **{key: copy.deepcopy(getattr(current, key)) for key in _COPIED},
+            "record_id": record.id,
+            "version": record.version,
+            "kind": "cancellation",
+            "created_at": utcnow(),
+            "created_by_id": actor.user_id,
+            "reason": stated,
+            "evidence": evidence,
+            "requested_by": requested_by or actor.username,
+            "approved_by_id": actor.user_id,
+        },
+    )
+    _remember(session, version)
+    audit.record(
+        session,
+        actor,
+        "cancel",
+        record_id=record.id,
+        reason=stated,
+        details={
+            "registration_number": record.registration_number,
+            "duplicate_of": kept.registration_number,
+        },
+    )
+    return record
+
+
+def check_duplicates(
+    session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The pre-save check: what a declaration of ``facts`` (validated, as ``declare`` takes
+    them) would be paired with, masked outside the actor's area. Nothing is stored or audited.
+
+    Returns ``duplicates.preview`` items (``probability``, ``match_weight``, ``explanation``,
+    ``existing`` and ``completes``), best first.
+    """
+    require_role(actor, DECLARERS)
+    where = _resolve(session, event_type, facts)
+    ensure_covers(actor, where.occurrence_area.path)
+    typed = _typed(event_type, facts, where)
+    # Transient rows, never added to the session: the look-up reads their values only.
+    record = Record(
+        id="unsaved",
+        event_type=event_type.value,
+        status=Status.DECLARED.value,
+        area_path=where.occurrence_area.path,
+        notification_id=None,
+    )
+    version = RecordVersion(version=1, **typed)
+    return duplicates.preview(session, actor, record, version, where.occurrence_area.code)
