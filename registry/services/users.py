@@ -122,9 +122,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, settings: RegistrySettings, user: User) -> tuple[str, datetime]:
+def issue_token(
+    session: Session, settings: RegistrySettings, user: User, lifetime: int | None = None
+) -> tuple[str, datetime]:
+    """A new bearer token; ``lifetime`` (seconds) shortens it below the configured one."""
     token = secrets.token_urlsafe(32)
-    expires_at = datetime.now(UTC) + timedelta(seconds=settings.token_lifetime_seconds)
+    seconds = settings.token_lifetime_seconds
+    if lifetime is not None:
+        seconds = max(1, min(seconds, lifetime))
+    expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     session.add(
         ApiToken(
             token_hash=_digest(token),

@@ -1,0 +1,233 @@
+"""Offline capture in headless Chromium: declarations saved without a connection, kept in the
+browser's outbox and sent once when the connection returns."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select
+
+from registry.models import Record
+from tests.e2e.test_e2e_pages import DESKTOP, Shots, fill_birth, new_page, sign_in
+from tests.factories import days_ago
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def shots(artifacts: Path, backend: str) -> Shots:
+    return Shots(artifacts, f"{backend}-offline")
+
+
+@pytest.fixture(scope="module")
+def db(live_database: str) -> Iterator[Engine]:
+    engine = create_engine(live_database)
+    yield engine
+    engine.dispose()
+
+
+def count_records(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(Record)) or 0)
+
+
+def eventually(check: Callable[[], bool], what: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ready_offline(page: Any) -> None:
+    """Wait until the service worker has cached the forms for this signed-in user."""
+    page.wait_for_selector("html[data-offline-ready]", state="attached", timeout=WAIT_MS)
+
+
+def fill_death(page: Any, given: str) -> None:
+    page.fill("#f-deceased-given-names", given)
+    page.fill("#f-deceased-family-name", "Mwangi")
+    page.select_option("#f-deceased-sex", "male")
+    page.fill("#f-deceased-age-years", "70")
+    page.fill("#f-date-of-death", days_ago(2).isoformat())
+    page.select_option("#f-place-type", "home")
+    page.fill("#f-place-area-code", "D11")
+
+
+def save_offline(page: Any) -> None:
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#outbox-notice.success", timeout=WAIT_MS)
+
+
+def items(page: Any) -> dict[str, str]:
+    """The outbox page's items: label -> status."""
+    page.wait_for_selector("#outbox-items[data-count]", state="attached", timeout=WAIT_MS)
+    found = page.eval_on_selector_all(
+        "#outbox-items > li",
+        "els => els.map(e => [e.querySelector('strong').textContent, e.dataset.status])",
+    )
+    return {label.split(": ", 1)[1]: status for label, status in found}
+
+
+def sync_and_wait(page: Any) -> None:
+    page.click("#outbox-sync")
+    page.wait_for_selector("#outbox-status[data-outcome]", timeout=WAIT_MS)
+
+
+def test_offline_declarations_are_sent_once(
+    browser: Any, live_server: str, db: Engine, shots: Shots
+) -> None:
+    """It keeps three births and a death declared offline, opens the form again after an
+    offline reload, sends them when back online (exactly four records, none twice even when an
+    answer is lost), and shows a refused one with its messages until it is fixed and resent."""
+    base = live_server
+    before = count_records(db)
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "clerk")
+    ready_offline(page)
+
+    context.set_offline(True)
+    page.goto(f"{base}/births/new")
+    assert page.is_visible("#outbox-offline-hint")
+    for given in ("Imani", "Baraka", "Neema"):
+        fill_birth(page, given)
+        save_offline(page)
+    shots(page, "offline-birth-saved")
+    # One the server will refuse: a facility code that does not exist.
+    fill_birth(page, "Tumaini")
+    page.fill("#f-place-facility-code", "F999")
+    save_offline(page)
+    page.reload()  # still offline: the form opens from the worker's cache
+    assert page.is_visible("#f-child-given-names")
+    page.goto(f"{base}/deaths/new")
+    fill_death(page, "Juma")
+    save_offline(page)
+    page.goto(f"{base}/outbox")
+    assert set(items(page).values()) == {"pending"}
+    assert len(items(page)) == 5
+    assert count_records(db) == before
+
+    # The answer to the first birth is lost on the way back: the server stored it.
+    lost: list[str] = []
+
+    def lose_answer(route: Any) -> None:
+        if lost:
+            route.continue_()
+            return
+        response = route.fetch()
+        lost.append(response.headers.get("location", ""))
+        route.abort("connectionreset")
+
+    context.route(re.compile(r".*/api/v1/births$"), lose_answer)
+    context.set_offline(False)
+    page.wait_for_selector("#outbox-status[data-outcome]", timeout=WAIT_MS)
+    assert lost, "the lost answer was not simulated"
+    assert count_records(db) == before + 1
+    context.unroute(re.compile(r".*/api/v1/births$"))
+    sync_and_wait(page)
+    eventually(lambda: set(items(page).values()) == {"sent", "refused"}, "the outbox to drain")
+    assert count_records(db) == before + 4
+    statuses = items(page)
+    assert statuses["Tumaini Otieno"] == "refused"
+    assert [s for s in statuses.values() if s == "sent"] == ["sent"] * 4
+    refused = page.locator("li[data-status=refused]")
+    assert "Unknown facility code." in refused.inner_text()
+    shots(page, "outbox-sent-and-refused")
+
+    # Replaying the sync creates nothing more.
+    sync_and_wait(page)
+    assert count_records(db) == before + 4
+
+    # Each sent item links to its record, which shows both times.
+    page.click("li[data-status=sent] a.record-link >> nth=0")
+    page.wait_for_url(re.compile(r".*/(births|deaths)/[0-9a-f-]{36}$"))
+    assert "declared offline at" in page.inner_text("#declared-offline")
+    assert "received" in page.inner_text("#declared-offline")
+    shots(page, "record-declared-offline")
+
+    # The refused one is fixed in the form and sent again.
+    page.goto(f"{base}/outbox")
+    page.click("li[data-status=refused] a.fix")
+    page.wait_for_selector("#outbox-errors")
+    assert page.input_value("#f-child-given-names") == "Tumaini"
+    assert "Unknown facility code." in page.inner_text("#outbox-errors")
+    shots(page, "outbox-fix-refused")
+    page.fill("#f-place-facility-code", "F111")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base}/outbox")
+    eventually(lambda: items(page).get("Tumaini Otieno") == "sent", "the fixed item to be sent")
+    assert count_records(db) == before + 5
+    assert problems == []
+    context.close()
+
+
+def test_an_ended_session_keeps_the_outbox_for_its_owner(
+    browser: Any, live_server: str, db: Engine, shots: Shots
+) -> None:
+    """It keeps items while the session has ended, never lists or sends them for another user
+    of the same browser, asks before signing out with unsent items, and sends them once the
+    owner signs in again."""
+    base = live_server
+    before = count_records(db)
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "clerk")
+    clerk_id = page.get_attribute("body", "data-outbox-user")
+    ready_offline(page)
+    context.set_offline(True)
+    page.goto(f"{base}/births/new")
+    fill_birth(page, "Zawadi")
+    save_offline(page)
+
+    context.clear_cookies()  # the session ends while the device is offline
+    context.set_offline(False)
+    page.wait_for_selector("#outbox-notice:has-text('sign in again')", timeout=WAIT_MS)
+    assert count_records(db) == before
+
+    # Another user of the same browser sees an empty outbox, and sending sends nothing.
+    sign_in(page, base, "registrar")
+    registrar_id = page.get_attribute("body", "data-outbox-user")
+    assert registrar_id and registrar_id != clerk_id
+    ready_offline(page)  # the cached forms are now the registrar's, never the clerk's
+    context.set_offline(True)
+    page.goto(f"{base}/births/new")
+    assert page.get_attribute("body", "data-outbox-user") == registrar_id
+    context.set_offline(False)
+    page.goto(f"{base}/outbox")
+    assert items(page) == {}
+    sync_and_wait(page)
+    assert count_records(db) == before
+    page.click("form.who button[type=submit]")  # nothing unsent: no question asked
+    page.wait_for_url(re.compile(r".*/login"))
+
+    # The owner signs in again: the item is sent.
+    sign_in(page, base, "clerk")
+    eventually(lambda: count_records(db) == before + 1, "the kept item to be sent")
+    page.goto(f"{base}/outbox")
+    assert items(page) == {"Zawadi Otieno": "sent"}
+
+    # Signing out with an unsent item asks first and keeps it.
+    page.route("**/outbox/session", lambda route: route.abort())
+    context.set_offline(True)
+    page.goto(f"{base}/births/new")
+    fill_birth(page, "Pendo")
+    save_offline(page)
+    context.set_offline(False)
+    page.click("form.who button[type=submit]")
+    page.wait_for_selector("dialog#outbox-leave[open]")
+    shots(page, "sign-out-with-unsent")
+    page.click("#outbox-stay")
+    assert "/login" not in page.url
+    page.click("form.who button[type=submit]")
+    page.click("#outbox-leave-anyway")
+    page.wait_for_url(re.compile(r".*/login"))
+    page.unroute("**/outbox/session")
+    sign_in(page, base, "clerk")
+    eventually(lambda: count_records(db) == before + 2, "the item kept at sign-out to be sent")
+    assert problems == []
+    context.close()
