@@ -279,7 +279,7 @@ def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[s
             "created_by_id": actor.user_id,
             "created_at": now,
             "updated_at": now,
-            "declared_at_device": facts.get(DEVICE_TIME),
+            "declared_at_device": _utc(facts.get(DEVICE_TIME)),
         },
     )
     version = _new_version(

@@ -32,7 +32,6 @@ from flask import (
     current_app,
     jsonify,
     request,
-    send_from_directory,
     session,
     url_for,
 )
@@ -102,9 +101,8 @@ def cache_name() -> str:
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
     """The web app manifest (installable pages)."""
-    response = send_from_directory(
-        current_app.static_folder or "", MANIFEST, mimetype="application/manifest+json"
-    )
+    manifest_file = Path(current_app.static_folder or "") / MANIFEST
+    response = Response(manifest_file.read_bytes(), mimetype="application/manifest+json")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -136,7 +134,11 @@ def service_worker() -> Response:
 def outbox() -> Response:
     """Declarations kept on this device: pending, sending, sent, refused, suspected duplicates."""
     require_role(auth.actor(), records.DECLARERS)
-    return page("outbox.html")
+    labels = {
+        kind: {field.name: str(field.label) for field in forms.all_fields(event_type)}
+        for kind, event_type in KINDS.items()
+    }
+    return page("outbox.html", field_labels=labels)
 
 
 def _json_error(status: int, message: str) -> Response:

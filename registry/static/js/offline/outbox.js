@@ -479,6 +479,16 @@
     });
   }
 
+  var labelsCache = null;
+
+  function fieldLabels() {
+    if (labelsCache === null) {
+      var node = document.getElementById("outbox-labels");
+      try { labelsCache = node ? JSON.parse(node.textContent) : {}; } catch (e) { labelsCache = {}; }
+    }
+    return labelsCache;
+  }
+
   function itemNode(item) {
     var node = el("li", { "class": "outbox-item " + item.status, "data-key": item.id, "data-status": item.status });
     node.appendChild(el("p", {}, [
@@ -491,9 +501,10 @@
     }
     if (item.status === "refused") {
       var errors = el("ul", { "class": "error" });
+      var names = fieldLabels()[item.kind] || {};
       Object.keys(item.errors || {}).forEach(function (name) {
         item.errors[name].forEach(function (message) {
-          errors.appendChild(el("li", {}, [(name ? name + ": " : "") + message]));
+          errors.appendChild(el("li", {}, [(name ? (names[name] || name) + ": " : "") + message]));
         });
       });
       node.appendChild(errors);
