@@ -107,6 +107,15 @@ def test_offline_declarations_are_sent_once(
     assert page.is_visible("#f-child-given-names")
     page.goto(f"{base}/deaths/new")
     fill_death(page, "Juma")
+    # Offline, the area picker offers the cached areas of the clerk's own area.
+    page.fill("#f-place-area-code", "")
+    page.locator("#f-place-area-code").press_sequentially("Am", delay=30)
+    page.locator("#f-place-area-code-list option").first.wait_for(state="attached")
+    offered = page.eval_on_selector_all(
+        "#f-place-area-code-list option", "os => os.map(o => o.value)"
+    )
+    assert offered == ["D11"]
+    page.fill("#f-place-area-code", "D11")
     save_offline(page)
     page.goto(f"{base}/outbox")
     assert set(items(page).values()) == {"pending"}

@@ -265,11 +265,46 @@
     });
   }
 
+  // Offline, the area and facility pickers offer the cached codes of the user's area.
+  var reference = null;
+
+  function referenceData() {
+    if (!reference) {
+      reference = fetch("/outbox/reference.json", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { areas: [], facilities: [] }; })
+        .catch(function () { reference = null; return { areas: [], facilities: [] }; });
+    }
+    return reference;
+  }
+
+  function offlinePicker(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var facilities = (input.getAttribute("data-lookup") || "").indexOf("facilities") !== -1;
+    if (!list) { return; }
+    input.addEventListener("input", function () {
+      if (navigator.onLine) { return; }  // online, registry.js asks the server
+      var q = input.value.trim().toLowerCase();
+      if (!q) { return; }
+      referenceData().then(function (data) {
+        var rows = (facilities ? data.facilities : data.areas) || [];
+        var found = rows.filter(function (row) {
+          return row.code.toLowerCase().indexOf(q) === 0 || row.name.toLowerCase().indexOf(q) === 0;
+        }).slice(0, 20);
+        while (list.firstChild) { list.removeChild(list.firstChild); }
+        found.forEach(function (row) {
+          var option = el("option", { value: row.code, label: row.name + " (" + row.code + ")" }, [row.name + " (" + row.code + ")"]);
+          list.appendChild(option);
+        });
+      });
+    });
+  }
+
   function declarationForm(form) {
     var kind = form.getAttribute("data-outbox-kind");
     var editing = new URLSearchParams(window.location.search).get("outbox");
     var existing = null;
     showOfflineHint(form);
+    Array.prototype.forEach.call(form.querySelectorAll("input[data-lookup][list]"), offlinePicker);
     window.addEventListener("online", function () { showOfflineHint(form); });
     window.addEventListener("offline", function () { showOfflineHint(form); });
     if (editing) {
@@ -431,7 +466,8 @@
     }
     var token = null;
     var sent = 0;
-    var work = allItems().then(function (items) {
+    // One sync at a time across this user's tabs (the key would make a race harmless anyway).
+    var work = function () { return allItems().then(function (items) {
       var todo = items.filter(function (item) { return item.status === "pending" || item.status === "sending"; });
       if (!todo.length) { return { kind: "empty", sent: 0 }; }
       return askToken().then(function (got) {
@@ -451,10 +487,8 @@
       syncing = null;
       if (outcome) { report(outcome); }
       return render();
-    });
-    syncing = navigator.locks
-      ? navigator.locks.request("crvs-outbox-" + user, function () { return work; })
-      : work;
+    }); };
+    syncing = navigator.locks ? navigator.locks.request("crvs-outbox-" + user, work) : work();
     return syncing;
   }
 
