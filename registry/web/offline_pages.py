@@ -156,6 +156,15 @@ def outbox_session() -> Response:
     return jsonify({"user_id": actor.user_id, "csrf_token": generate_csrf()})
 
 
+def _token_lifetime() -> int:
+    """Seconds for an outbox token: five minutes at most, never beyond the session's end."""
+    started = session.get(auth.SINCE_KEY)
+    if started is None:
+        return TOKEN_SECONDS
+    left = settings().token_lifetime_seconds - (time.time() - float(started))
+    return int(max(1, min(TOKEN_SECONDS, left)))
+
+
 @bp.post("/outbox/token")
 def outbox_token() -> Response:
     """A short-lived bearer token for the outbox of the signed-in user (CSRF header required)."""
@@ -167,11 +176,10 @@ def outbox_token() -> Response:
         return _json_error(409, gettext("This outbox belongs to another user."))
     if actor.role not in records.DECLARERS:
         return _json_error(403, gettext("Only clerks and registrars declare."))
-    left = settings().token_lifetime_seconds - (time.time() - float(session[auth.SINCE_KEY]))
     user = db_session().get(User, actor.user_id)
     assert user is not None  # auth.load_actor found it in this request
     token, expires_at = users.issue_token(
-        db_session(), settings(), user, lifetime=int(min(TOKEN_SECONDS, left))
+        db_session(), settings(), user, lifetime=_token_lifetime()
     )
     db_session().commit()
     return jsonify({"token": token, "expires_at": expires_at.isoformat()})
