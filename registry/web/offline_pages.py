@@ -19,7 +19,9 @@ outbox's script asks of the server.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import time
 from importlib import metadata
@@ -271,6 +273,20 @@ def _texts() -> dict[str, str]:
     }
 
 
+def outbox_key() -> str:
+    """The signed-in user's key for sealing their outbox items in the browser (AES-256-GCM).
+
+    Derived from the application's secret and the user id, so it is the same in every session
+    of the user (items kept across a sign-out are read again at the next sign-in) and only a
+    page of that user carries it. Rotating ``SECRET_KEY`` makes unsent items unreadable: send
+    every outbox first.
+    """
+    actor = auth.actor()
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, f"crvs-outbox-key:{actor.user_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
 @bp.app_context_processor
 def offline_context() -> dict[str, Any]:
-    return {"outbox_texts": _texts}
+    return {"outbox_texts": _texts, "outbox_key": outbox_key}

@@ -250,9 +250,19 @@ def test_signed_in_declarers_get_the_outbox_hooks(web: Web) -> None:
     assert f'data-outbox-user="{clerk.id}"' in page
     assert 'data-outbox-kind="births"' in page
     assert 'id="outbox-texts"' in page
+    key = re.search(r'data-outbox-key="([A-Za-z0-9_-]{43})"', page)
+    assert key, "no outbox key on the page"
+    web.post("/logout")
+    web.as_user("clerk")  # a new session of the same user: the same key
+    assert key.group(0) in web.text(web.get("/outbox"))
+    web.post("/logout")
+    web.as_user("registrar")
+    other = re.search(r'data-outbox-key="([^"]+)"', web.text(web.get("/births/new")))
+    assert other and other.group(1) != key.group(1)
     web.post("/logout")
     web.as_user("statistician")
-    assert "data-outbox-user" not in web.text(web.get("/statistics"))
+    page = web.text(web.get("/statistics"))
+    assert "data-outbox-user" not in page and "data-outbox-key" not in page
 
 
 # -- the outbox's session, token, reference data and duplicates -----------------------------------

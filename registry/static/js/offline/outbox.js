@@ -14,6 +14,7 @@
  *   leaves "pending" only on the server's answer: 201 sent (then its suspected duplicates are
  *   asked for, masked), 4xx refused with the field messages; no answer, 5xx or an ended session
  *   (401) leave it pending. A replay of a lost answer returns the first record (the key).
+ * - Items are sealed (AES-GCM) under the owner's key, <body data-outbox-key>.
  * - Signing out with unsent items asks first; the items are never deleted by signing out.
  */
 (function () {
@@ -70,22 +71,77 @@
     });
   }
 
-  function allItems() {
+  // Items are sealed with AES-GCM under the owner's key (<body data-outbox-key>, derived by
+  // the server for the signed-in user only): what identifies a person is unreadable on the
+  // device without a page of that user. Only the key, owner, kind, status and times are plain.
+  var PLAIN = ["id", "user", "kind", "status", "createdAt", "updatedAt"];
+  var keyPromise = null;
+
+  function cryptoKey() {
+    if (!keyPromise) {
+      var encoded = body.getAttribute("data-outbox-key") || "";
+      if (!encoded || !window.crypto || !crypto.subtle) {
+        keyPromise = Promise.reject(new Error("no outbox key"));
+      } else {
+        var text = atob(encoded.replace(/-/g, "+").replace(/_/g, "/"));
+        var raw = new Uint8Array(text.length);
+        for (var i = 0; i < text.length; i += 1) { raw[i] = text.charCodeAt(i); }
+        keyPromise = crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+      }
+    }
+    return keyPromise;
+  }
+
+  function seal(item) {
+    return cryptoKey().then(function (key) {
+      var secret = {};
+      var stored = {};
+      Object.keys(item).forEach(function (name) {
+        if (PLAIN.indexOf(name) === -1) { secret[name] = item[name]; } else { stored[name] = item[name]; }
+      });
+      stored.iv = crypto.getRandomValues(new Uint8Array(12));
+      var plain = new TextEncoder().encode(JSON.stringify(secret));
+      return crypto.subtle.encrypt({ name: "AES-GCM", iv: stored.iv }, key, plain).then(function (sealed) {
+        stored.sealed = sealed;
+        return stored;
+      });
+    });
+  }
+
+  function unseal(stored) {
+    if (!stored || stored.user !== user) { return Promise.resolve(null); }
+    return cryptoKey().then(function (key) {
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: stored.iv }, key, stored.sealed);
+    }).then(function (plain) {
+      var item = JSON.parse(new TextDecoder().decode(plain));
+      PLAIN.forEach(function (name) { if (name in stored) { item[name] = stored[name]; } });
+      return item;
+    }).catch(function () { return null; });  // another key: not this user's to read
+  }
+
+  function rawItems() {
     return run("readonly", function (store) { return store.getAll(); }).then(function (items) {
-      return (items || []).filter(function (item) { return item.user === user; })
-        .sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : 1; });
+      return (items || []).filter(function (item) { return item.user === user; });
+    });
+  }
+
+  function allItems() {
+    return rawItems().then(function (stored) {
+      return Promise.all(stored.map(unseal));
+    }).then(function (items) {
+      return items.filter(Boolean).sort(function (a, b) { return a.createdAt < b.createdAt ? -1 : 1; });
     });
   }
 
   function getItem(id) {
-    return run("readonly", function (store) { return store.get(id); }).then(function (item) {
-      return item && item.user === user ? item : null;
-    });
+    return run("readonly", function (store) { return store.get(id); }).then(unseal);
   }
 
   function putItem(item) {
     item.updatedAt = new Date().toISOString();
-    return run("readwrite", function (store) { store.put(item); });
+    return seal(item).then(function (stored) {
+      return run("readwrite", function (store) { store.put(stored); });
+    });
   }
 
   function deleteItem(id) {
@@ -581,7 +637,7 @@
   function guardSignOut(form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      allItems().then(function (items) {
+      rawItems().then(function (items) {
         var unsent = items.filter(function (item) { return UNSENT.indexOf(item.status) !== -1; });
         if (!unsent.length) {
           forgetPages().then(function () { form.submit(); });
@@ -600,6 +656,8 @@
         dialog.appendChild(el("p", { "class": "buttons" }, [stay, leave]));
         document.body.appendChild(dialog);
         dialog.showModal();
+      }).catch(function () {
+        form.submit();  // the outbox cannot be read (no storage): never keep anyone signed in
       });
     });
   }
