@@ -40,25 +40,27 @@ def future(minutes: int) -> str:
 @pytest.mark.parametrize(
     ("kind", "declared_at", "accepted"),
     [
-        ("births", at(-1), True),
-        ("births", at(-5), True),  # the day of the birth itself
-        ("births", at(-6, "23:59:00"), False),  # the day before the birth
+        # (day offset from today, time, zone): computed when the test runs, not when collected
+        ("births", (-1, "10:00:00", "+00:00"), True),
+        ("births", (-5, "10:00:00", "+00:00"), True),  # the day of the birth itself
+        ("births", (-6, "23:59:00", "+00:00"), False),  # the day before the birth
         # 01:00 in UTC+05:00 on the day of the birth is still the day before in UTC
-        ("births", at(-5, "01:00:00", "+05:00"), True),
-        ("births", at(-5, "22:00:00", "-05:00"), True),
+        ("births", (-5, "01:00:00", "+05:00"), True),
+        ("births", (-5, "22:00:00", "-05:00"), True),
         ("births", "2026-13-01T10:00:00", False),
         ("births", "yesterday", False),
         ("births", None, True),
-        ("deaths", at(-5), True),
-        ("deaths", at(-6), False),
+        ("deaths", (-5, "10:00:00", "+00:00"), True),
+        ("deaths", (-6, "10:00:00", "+00:00"), False),
     ],
 )
 def test_the_device_time_is_validated_against_the_event(
-    api: ApiClient, kind: str, declared_at: str | None, accepted: bool
+    api: ApiClient, kind: str, declared_at: tuple[int, str, str] | str | None, accepted: bool
 ) -> None:
     """It accepts a device time from the day of the event on, read in the device's own zone,
     and refuses one before the event or not a time, naming the field."""
-    body = (birth() if kind == "births" else death()) | {"declared_at_device": declared_at}
+    when = at(*declared_at) if isinstance(declared_at, tuple) else declared_at
+    body = (birth() if kind == "births" else death()) | {"declared_at_device": when}
     response = api.as_user("clerk").post(f"/api/v1/{kind}", json=body)
     if accepted:
         assert response.status_code == 201, response.json
