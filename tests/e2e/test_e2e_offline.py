@@ -256,6 +256,7 @@ def test_an_ended_session_keeps_the_outbox_for_its_owner(
     page.goto(f"{base}/outbox")  # may cut the answer short: the page's own sync replays it
     eventually(lambda: items(page) == {"Zawadi Wafula": "sent"}, "the item to show as sent")
     assert count_records(db) == before + 1
+    ready_offline(page)  # the registrar's sign-out dropped the cached forms: cached again
 
     # Signing out with an unsent item asks first and keeps it.
     page.route("**/outbox/session", lambda route: route.abort())
