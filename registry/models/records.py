@@ -55,8 +55,11 @@ class Record(Base):
     event_date: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(10))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[timestamp]
+    created_at: Mapped[timestamp]  # when the registry received the declaration
     updated_at: Mapped[timestamp]
+    # When the declarant's device says the declaration was made (offline capture): kept beside
+    # the receipt time, never used for timeliness (that counts from the registration date).
+    declared_at_device: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     area: Mapped[Area] = relationship()
     office: Mapped[Facility | None] = relationship()

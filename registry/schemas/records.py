@@ -7,7 +7,7 @@ mother's age at the birth, what a notification may leave out); rules that need t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -33,6 +33,9 @@ MOTHER_MIN_AGE = 10
 MOTHER_MAX_AGE = 60
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="Not a valid code.")
 PREGNANCY = ["not_pregnant", "pregnant", "within_42_days", "43_days_to_1_year", "unknown"]
+#: How far ahead of the registry's clock a device's declaration time may be (device clocks drift).
+DEVICE_CLOCK_SKEW = timedelta(minutes=10)
+DEVICE_TIME = "declared_at_device"
 
 
 def _missing(errors: dict[str, Any], path: str) -> None:
@@ -59,6 +62,25 @@ def _require(data: dict[str, Any], paths: list[str]) -> None:
             _missing(errors, path)
     if errors:
         raise ValidationError(errors)
+
+
+def device_time_field() -> fields.AwareDateTime:
+    """When the declaration was made on the declarant's device (offline capture), ISO 8601;
+    without an offset it is taken as UTC."""
+    return fields.AwareDateTime(default_timezone=UTC, allow_none=True)
+
+
+def check_device_time(declared: datetime | None, event_date: date) -> None:
+    """A device's declaration time: not ahead of the registry's clock beyond the allowed skew,
+    and not before the day of the event (that day read in the device's own time zone)."""
+    if declared is None:
+        return
+    if declared > datetime.now(UTC) + DEVICE_CLOCK_SKEW:
+        raise ValidationError(
+            {DEVICE_TIME: ["Must not be in the future (check the device's clock)."]}
+        )
+    if declared.date() < event_date:
+        raise ValidationError({DEVICE_TIME: ["Must not be before the event."]})
 
 
 class PlaceSchema(Schema):
@@ -121,6 +143,11 @@ class BirthIn(Schema):
     mother = fields.Nested(MotherSchema, required=True)
     father = fields.Nested(ParentSchema, allow_none=True)
     informant = fields.Nested(InformantSchema, allow_none=True)
+    declared_at_device = device_time_field()
+
+    @validates_schema(skip_on_field_errors=True)
+    def _device_time(self, data: dict[str, Any], **_: Any) -> None:
+        check_device_time(data.get(DEVICE_TIME), data["child"]["date_of_birth"])
 
     @validates_schema(skip_on_field_errors=True)
     def _complete(self, data: dict[str, Any], **_: Any) -> None:
@@ -208,6 +235,11 @@ class DeathIn(Schema):
     cause = fields.Nested(CauseSchema, allow_none=True)
     mother_residence_area_code = fields.String(validate=CODE, allow_none=True)
     informant = fields.Nested(InformantSchema, allow_none=True)
+    declared_at_device = device_time_field()
+
+    @validates_schema(skip_on_field_errors=True)
+    def _device_time(self, data: dict[str, Any], **_: Any) -> None:
+        check_device_time(data.get(DEVICE_TIME), data["date_of_death"])
 
     @validates_schema(skip_on_field_errors=True)
     def _complete(self, data: dict[str, Any], **_: Any) -> None:
@@ -325,4 +357,6 @@ class VersionOut(Schema):
 
 class HistoryOut(Schema):
     id = fields.String(required=True)
+    created_at = fields.DateTime()
+    declared_at_device = fields.DateTime(allow_none=True)
     versions = fields.List(fields.Nested(VersionOut), required=True)

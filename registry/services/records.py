@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from marshmallow import Schema
@@ -40,7 +40,7 @@ from registry.models import (
     RegistrationCounter,
     User,
 )
-from registry.schemas.records import BirthIn, DeathIn
+from registry.schemas.records import DEVICE_TIME, BirthIn, DeathIn
 from registry.services import audit, duplicates
 from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
@@ -50,6 +50,10 @@ from registry.services.settings import RegistrySettings
 DECLARERS = (Role.CLERK, Role.REGISTRAR)
 REGISTRARS = (Role.REGISTRAR,)
 
+
+#: Parts of a declaration body that describe the submission, not the event: never kept in a
+#: version's facts (the device's time of declaration is a column of the record).
+NOT_FACTS = ("notification", DEVICE_TIME)
 
 SCHEMAS: dict[EventType, Schema] = {EventType.BIRTH: BirthIn(), EventType.DEATH: DeathIn()}
 
@@ -218,7 +222,8 @@ def _new_version(
     """A new version of ``record``; ``typed`` are its typed columns when the caller has them."""
     schema = schema_for(event_type)
     stored = schema.dump(facts)
-    stored.pop("notification", None)
+    for key in NOT_FACTS:
+        stored.pop(key, None)
     typed = typed or _typed(event_type, facts, where)
     # The head keeps the current version's event date and sex for statistics.
     record.event_date = typed["event_date"]
@@ -275,6 +280,7 @@ def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[s
             "created_by_id": actor.user_id,
             "created_at": now,
             "updated_at": now,
+            "declared_at_device": _utc(facts.get(DEVICE_TIME)),
         },
     )
     version = _new_version(
@@ -378,6 +384,14 @@ def read(session: Session, actor: Actor, event_type: EventType, record_id: str) 
     return document(session, record, actor)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """A stored time in UTC (SQLite gives it back without its zone, PostgreSQL in the
+    session's)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _linked(session: Session, actor: Actor | None, record_id: str | None) -> str | None:
     """A linked record's id, or None when it lies outside the actor's area (never shown)."""
     if record_id is None or actor is None:
@@ -402,8 +416,9 @@ def document(session: Session, record: Record, actor: Actor | None = None) -> di
         "delayed_reason": record.delayed_reason,
         "area_code": record.area.code,
         "office_code": record.office.code if record.office else None,
-        "created_at": record.created_at,
+        "created_at": _utc(record.created_at),
         "updated_at": record.updated_at,
+        DEVICE_TIME: _utc(record.declared_at_device),
         "notification": record.status == Status.NOTIFIED,
         "duplicate_of_id": _linked(session, actor, record.duplicate_of_id),
         "notification_id": _linked(session, actor, record.notification_id),
@@ -422,6 +437,8 @@ def history(
     names = {u.id: u.username for u in session.scalars(select(User))}
     return {
         "id": record.id,
+        "created_at": _utc(record.created_at),
+        DEVICE_TIME: _utc(record.declared_at_device),
         "versions": [
             {
                 "version": v.version,
@@ -688,12 +705,15 @@ def correct(
         raise Conflict("Only a registered record is corrected; amend a declaration instead.")
     if "notification" in changes:
         raise field_error("changes.notification", "A registered record is not a notification.")
+    if DEVICE_TIME in changes:
+        raise field_error(f"changes.{DEVICE_TIME}", "The time of declaration is not corrected.")
     old = current_version(session, record).facts
     facts = _load(event_type, _merge(old, changes), wrap="changes")
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
     stored = schema_for(event_type).dump(facts)
-    stored.pop("notification", None)
+    for key in NOT_FACTS:
+        stored.pop(key, None)
     changed = _changed_paths(old, stored)
     if not changed:
         raise field_error("changes", "The changes leave the record as it is.")

@@ -235,9 +235,15 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, settings: RegistrySettings, user: User) -> tuple[str, datetime]:
+def issue_token(
+    session: Session, settings: RegistrySettings, user: User, lifetime: int | None = None
+) -> tuple[str, datetime]:
+    """A new bearer token; ``lifetime`` (seconds) shortens it below the configured one."""
     token = secrets.token_urlsafe(32)
-    expires_at = datetime.now(UTC) + timedelta(seconds=settings.token_lifetime_seconds)
+    seconds = settings.token_lifetime_seconds
+    if lifetime is not None:
+        seconds = max(1, min(seconds, lifetime))
+    expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     session.add(
         ApiToken(
             token_hash=_digest(token),
@@ -374,6 +380,7 @@ class WebSignIn:
     actor: Actor
     facility_code: str | None
     stale: bool  # last seen long enough ago to be written again
+    started_at: datetime  # when the session began (it ends TOKEN_LIFETIME_SECONDS later)
 
 
 def actor_for_web_session(
@@ -390,7 +397,12 @@ def actor_for_web_session(
     if not row.active or row.session_epoch != row.auth_epoch:
         return None
     stale = now - _aware(row.last_seen_at) > LAST_SEEN_EVERY
-    return WebSignIn(Actor.of(row, row.area_code, row.area_path), row.facility_code, stale)
+    return WebSignIn(
+        Actor.of(row, row.area_code, row.area_path),
+        row.facility_code,
+        stale,
+        _aware(row.created_at),
+    )
 
 
 def saw_web_session(session: Session, token: str) -> None:

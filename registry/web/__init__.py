@@ -17,6 +17,7 @@ from registry.web import (
     certificate_pages,
     duplicate_pages,
     i18n,
+    offline_pages,
     pages,
     record_pages,
     stats_pages,
@@ -26,7 +27,7 @@ from registry.web.errors import render_error
 
 csrf = CSRFProtect()
 # the modules that add their views to ``bp``
-ROUTES = (pages, record_pages, duplicate_pages, certificate_pages, stats_pages)
+ROUTES = (pages, record_pages, duplicate_pages, certificate_pages, stats_pages, offline_pages)
 
 HTML_RENDERER = "crvs.html_error"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

@@ -10,6 +10,7 @@ Checking costs one indexed read per page (API requests, which carry bearer token
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -65,12 +66,19 @@ def load_actor() -> None:
         db.commit()  # before the view runs: nothing else is in this transaction yet
     g.web_actor = found.actor
     g.web_facility = found.facility_code
+    g.web_started = found.started_at
 
 
 def own_facility() -> str | None:
     """The code of the signed-in user's facility or office, if they have one."""
     code: str | None = g.get("web_facility")
     return code
+
+
+def started() -> datetime | None:
+    """When the signed-in user's session began (it ends ``TOKEN_LIFETIME_SECONDS`` later)."""
+    moment: datetime | None = g.get("web_started")
+    return moment
 
 
 def current() -> Actor | None:

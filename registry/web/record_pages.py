@@ -328,8 +328,9 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
         facts = _load(event_type, forms.to_facts(event_type, request.form))
         schema = records.schema_for(event_type)
         new = schema.dump(facts)
-        new.pop("notification", None)
-        stored = {k: v for k, v in doc.items() if k in schema.fields and k != "notification"}
+        for key in records.NOT_FACTS:
+            new.pop(key, None)
+        stored = {k: v for k, v in doc.items() if k in schema.fields and k not in records.NOT_FACTS}
         changes = forms.changes_between(stored, new)
         if not changes:
             raise field_error("changes", "The changes leave the record as it is.")

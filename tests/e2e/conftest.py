@@ -74,11 +74,15 @@ def browser(chromium_path: str) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def live_server(
-    backend: str, fresh_databases: FreshDatabases, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def live_database(backend: str, fresh_databases: FreshDatabases) -> str:
+    """The URL of the live server's database (tests may count what the browser stored)."""
+    return fresh_databases.create(backend)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port of 127.0.0.1: fresh database, reference data, a signing key."""
-    url = fresh_databases.create(backend)
+    url = live_database
     config = TestingConfig()
     config.DATABASE_URL = url
     config.CERT_KEYS_DIR = str(tmp_path_factory.mktemp("keys"))
