@@ -143,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
     ia, ib = candidate_pairs(table, split)
     progress.stage("training")
     compared = _compare_all(table, ia, ib)
-    model = _fit(table, ia, ib, compared[0], split)
+    model = _fit(table, ia, ib, compared, split)
     scored = score_table(table, ia, ib, model, threshold, progress.step, compared)
     clusters = None
     if right is None:

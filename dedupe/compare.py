@@ -17,12 +17,15 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from dedupe.records import IntArray, Table
 from dedupe.settings import FieldSpec
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "unlike_level"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 #: Levels of a ``mother`` field that count as agreement.
 _AGREE = 2
+#: Date levels: ``close`` and ``year`` (exact 0, transposed 1).
+_DATE_CLOSE = 2
+_DATE_YEAR = 3
 #: Below this many pairs rapidfuzz runs in the calling thread (starting threads costs more).
 _PARALLEL_PAIRS = 20_000
 
@@ -49,6 +52,12 @@ class Comparison:
     swapped: BoolArray
     twins: BoolArray
     siblings: BoolArray
+
+
+def unlike_level(spec: FieldSpec) -> int:
+    """The first level of a given-name field at which two names are not alike (below it:
+    ``exact`` and ``close``)."""
+    return spec.levels.index("close") + 1 if "close" in spec.levels else 1
 
 
 def _distinct(ca: IntArray, cb: IntArray, size: int) -> tuple[IntArray, IntArray, IntArray]:
@@ -284,11 +293,17 @@ def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True)
             any_present |= present
         same_mother = agree & any_present
         d = specs.index(dob)
-        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= 3)
+        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= _DATE_YEAR)
         if given is not None:
             gi = specs.index(given)
-            ladder = given.levels
             given_level = levels[:, gi]
-            different = given_level == ladder.index("else")
+            different = given_level == given.levels.index("else")
             twins = same_mother & (levels[:, d] == 0) & different & ~swapped
+            multiple = table.multiple_birth
+            if multiple is not None:
+                # Both records say a multiple birth: given names that are merely not alike and
+                # dates a few days apart are enough (two children of one birth).
+                both = multiple[ia] & multiple[ib]
+                unlike = (given_level >= unlike_level(given)) & (given_level < len(given.levels))
+                twins |= both & same_mother & (levels[:, d] <= _DATE_CLOSE) & unlike & ~swapped
     return Comparison(levels, sims, swapped, twins, siblings)

@@ -19,15 +19,19 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from dedupe.compare import unlike_level
 from dedupe.model import Model
 from dedupe.normalise import ParsedDate, name_skeleton, normalise_name, normalise_text, parse_date
 from dedupe.records import Record
-from dedupe.settings import FieldSpec, Settings
+from dedupe.settings import SINGLE_BIRTH, FieldSpec, Settings
 
 __all__ = ["weights"]
 
 #: Levels of a ``mother`` field that count as agreement (as in :mod:`dedupe.compare`).
 _AGREE = 2
+#: Date levels ``close`` and ``year``.
+_DATE_CLOSE = 2
+_DATE_YEAR = 3
 _NAN = float("nan")
 
 
@@ -147,6 +151,20 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
     vetoes = bool(mothers) and dob is not None and dob.kind == "date"
     d = specs.index(dob) if dob is not None else -1
     window = settings.date_window_days
+    multiple_spec = settings.field_by_role("multiple_birth")
+    multiple = (
+        [
+            bool(t[multiple_spec.column]) and t[multiple_spec.column] not in SINGLE_BIRTH
+            for t in texts
+        ]
+        if multiple_spec is not None and multiple_spec.kind != "date"
+        else None
+    )
+    tf_fields = [
+        (col, spec.column, spec.role in ("given_name", "family_name"), model.params[col])
+        for col, spec in enumerate(specs)
+        if model.params[col].tf
+    ]
     left = texts[0]
     out = []
     for k in range(1, len(batch)):
@@ -186,13 +204,19 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
             present = [levels[i] < len(specs[i].levels) for i in mothers]
             agree = all(not p or levels[i] < _AGREE for i, p in zip(mothers, present, strict=True))
             if agree and any(present):
-                siblings = complete[dob.column] and levels[d] >= 3
+                siblings = complete[dob.column] and levels[d] >= _DATE_YEAR
                 if given is not None:
                     different = levels[g] == given.levels.index("else")
                     twins = levels[d] == 0 and different and not swapped
+                    if multiple is not None and multiple[0] and multiple[k] and not swapped:
+                        unlike = unlike_level(given) <= levels[g] < len(given.levels)
+                        twins = twins or (unlike and levels[d] <= _DATE_CLOSE)
         total = model.prior_weight
         for col, level in enumerate(levels):
             total += tables[col][level]
+        for col, tf_column, named, params in tf_fields:
+            if levels[col] == 0 and not (named and swapped):
+                total += params.tf_adjustment(left[tf_column])
         total += settings.twin_weight if twins else 0.0
         total += settings.sibling_weight if siblings else 0.0
         out.append(total)

@@ -11,6 +11,7 @@ required)::
         {"column": "date_of_birth", "kind": "date", "format": "%Y%m%d", "role": "date_of_birth"},
         {"column": "mother_name", "kind": "name", "role": "mother"},
         {"column": "sex", "kind": "exact"},
+        {"column": "birth_type", "kind": "exact", "role": "multiple_birth"},
         {"column": "national_id", "kind": "id",
          "weights": {"exact": 12, "close": 4, "far": 0, "else": -6}}
       ],
@@ -38,7 +39,19 @@ Field kinds and their comparison levels (best first; a missing value is the neut
 =========  ==================================================================
 
 Roles mark fields for the data-configured rules: ``given_name`` and ``family_name`` (a swapped
-pair is recognised), ``date_of_birth`` and ``mother`` (twins and siblings are vetoed).
+pair is recognised), ``date_of_birth`` and ``mother`` (twins and siblings are vetoed), and
+``multiple_birth`` (a column such as type of birth: single, twin, triplet). Twins are the same
+mother and the same birth date with clearly different given names (level ``else``); when both
+records of a pair also say a multiple birth (any value present other than single, 1, no, ...),
+given names that are merely not alike (``phonetic``, ``far`` or ``else``) and birth dates a
+few days apart (``close``) are enough: two children of one twin birth. Vetoed pairs weigh
+``twin_weight`` or ``sibling_weight`` more and are left out of training, whatever the weights.
+
+Weights are learnt unless given (see :func:`dedupe.train`): u from random pairs, m by EM in
+one session per blocking rule, and the prior and the u among candidate pairs by EM with m
+fixed. Exact agreements of ``text`` fields and of the ``given_name`` and ``family_name`` are
+adjusted by term frequency (``"tf": true`` or ``false`` on a field overrides it; a parent's
+name is not adjusted by default, as siblings share it).
 
 Blocking keys are ``transform:column`` parts joined into one key; transforms are ``exact``,
 ``phonetic``, ``initial``, ``prefixN`` (first N characters), ``year``, ``date`` and ``dmy``
@@ -81,7 +94,14 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "id": ("exact", "close", "far", "else"),
 }
 KINDS: frozenset[str] = frozenset(LEVELS)
-ROLES: frozenset[str] = frozenset({"given_name", "family_name", "date_of_birth", "mother"})
+ROLES: frozenset[str] = frozenset(
+    {"given_name", "family_name", "date_of_birth", "mother", "multiple_birth"}
+)
+#: Values of a ``multiple_birth`` field meaning a single birth (compared normalised); any other
+#: value present (twin, triplet, 2, ...) means a multiple birth.
+SINGLE_BIRTH: frozenset[str] = frozenset(
+    {"single", "singleton", "simple", "unique", "1", "one", "no", "n", "false", "0", "s"}
+)
 TRANSFORMS: frozenset[str] = frozenset(
     {"exact", "phonetic", "initial", "prefix", "year", "date", "dmy"}
 )
@@ -120,6 +140,10 @@ class FieldSpec:
         weights: Fixed match weights (log2 Bayes factors) per level; not learnt when given.
         m: Fixed m probabilities per level (used with ``u`` when ``weights`` is absent).
         u: Fixed u probabilities per level.
+        tf: Whether an exact agreement is weighed by the value's frequency (term-frequency
+            adjustment); ``None`` means yes for ``text`` fields and for ``name`` fields with the
+            role ``given_name`` or ``family_name``, no otherwise (a parent's name is shared by
+            siblings: its rarity measures the family's size, not the person).
     """
 
     column: str
@@ -130,6 +154,7 @@ class FieldSpec:
     weights: Mapping[str, float] | None = None
     m: Mapping[str, float] | None = None
     u: Mapping[str, float] | None = None
+    tf: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -151,6 +176,17 @@ class FieldSpec:
                 )
         if (self.m is None) != (self.u is None):
             raise SettingsError(f"field {self.column!r}: give both 'm' and 'u', or neither")
+        if self.tf and self.kind not in ("name", "text"):
+            raise SettingsError(f"field {self.column!r}: 'tf' applies to name and text fields")
+
+    @property
+    def term_frequencies(self) -> bool:
+        """Whether exact agreements on this field are adjusted by the value's frequency."""
+        if self.tf is not None:
+            return self.tf
+        if self.kind == "name":
+            return self.role in ("given_name", "family_name")
+        return self.kind == "text"
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -165,7 +201,7 @@ class FieldSpec:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-serialisable form read by :meth:`Settings.from_dict`."""
         out: dict[str, Any] = {"column": self.column, "kind": self.kind}
-        for key in ("format", "role", "weights", "m", "u"):
+        for key in ("format", "role", "weights", "m", "u", "tf"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = dict(value) if isinstance(value, Mapping) else value
@@ -408,7 +444,8 @@ class Settings:
 def _field_from_dict(item: object) -> FieldSpec:
     if not isinstance(item, Mapping):
         raise SettingsError("each field must be an object with 'column' and 'kind'")
-    unknown = set(item) - {"column", "kind", "format", "role", "thresholds", "weights", "m", "u"}
+    known = {"column", "kind", "format", "role", "thresholds", "weights", "m", "u", "tf"}
+    unknown = set(item) - known
     if unknown:
         raise SettingsError(f"unknown field key(s): {', '.join(sorted(unknown))}")
     if "column" not in item or "kind" not in item:
@@ -424,6 +461,7 @@ def _field_from_dict(item: object) -> FieldSpec:
         weights=_float_map(item.get("weights"), f"field {column!r} weights"),
         m=_float_map(item.get("m"), f"field {column!r} m"),
         u=_float_map(item.get("u"), f"field {column!r} u"),
+        tf=None if item.get("tf") is None else bool(item["tf"]),
     )
 
 
