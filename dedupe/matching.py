@@ -674,6 +674,7 @@ def find_duplicates(
         InputError: When record ids repeat.
     """
     table = _table(records, None, model.settings)
+    model = model.at_size(len(table))
     ia, ib = candidate_pairs(table)
     limit = model.settings.threshold if threshold is None else threshold
     scored = score_table(table, ia, ib, model, limit)
@@ -701,6 +702,7 @@ def link(
         InputError: When record ids repeat.
     """
     table = _table(left, right, model.settings)
+    model = model.at_size(len(table))
     ia, ib = candidate_pairs(table, len(left))
     limit = model.settings.threshold if threshold is None else threshold
     scored = score_table(table, ia, ib, model, limit)
