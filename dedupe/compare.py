@@ -23,9 +23,9 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 #: Levels of a ``mother`` field that count as agreement.
 _AGREE = 2
-#: Date levels: ``close`` and ``year`` (exact 0, transposed 1).
+#: Date levels: ``close`` and ``year_off`` (exact 0, transposed 1; then year 4, else 5).
 _DATE_CLOSE = 2
-_DATE_YEAR = 3
+_DATE_YEAR_OFF = 3
 #: Below this many pairs rapidfuzz runs in the calling thread (starting threads costs more).
 _PARALLEL_PAIRS = 20_000
 
@@ -196,7 +196,13 @@ def _date_levels(
         vb = (yb * 10000 + mb * 100 + db)[candidates]
         typo[candidates] = _one_edit_apart(va, vb)
     close = complete & (window | typo)
-    level = np.select([exact, transposed, close, present & same_year], [0, 1, 2, 3], 4)
+    year_off = (
+        complete
+        & (np.abs(ya - yb) == 1)
+        & (ma == mb)
+        & (np.abs(da - db) <= table.settings.date_window_days)
+    )
+    level = np.select([exact, transposed, close, year_off, present & same_year], [0, 1, 2, 3, 4], 5)
     level = np.where(present, level, len(spec.levels))
     if not similarities:
         return level.astype(np.int64), np.full(len(ia), np.nan), complete
@@ -293,17 +299,21 @@ def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True)
             any_present |= present
         same_mother = agree & any_present
         d = specs.index(dob)
-        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= _DATE_YEAR)
+        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= _DATE_YEAR_OFF)
         if given is not None:
             gi = specs.index(given)
             given_level = levels[:, gi]
+            # A child registered again with the wrong year (``year_off``) keeps its name; a
+            # sibling born a year apart has another one.
+            siblings &= (given_level >= unlike_level(given)) | (levels[:, d] > _DATE_YEAR_OFF)
             different = given_level == given.levels.index("else")
-            twins = same_mother & (levels[:, d] == 0) & different & ~swapped
+            # Born the same day, or a few days apart on paper (a typo, past midnight).
+            twins = same_mother & (levels[:, d] <= _DATE_CLOSE) & different & ~swapped
             multiple = table.multiple_birth
             if multiple is not None:
-                # Both records say a multiple birth: given names that are merely not alike and
-                # dates a few days apart are enough (two children of one birth).
+                # Both records say a multiple birth: given names that are not alike, or one
+                # missing, and dates a few days apart are enough (two children of one birth).
                 both = multiple[ia] & multiple[ib]
-                unlike = (given_level >= unlike_level(given)) & (given_level < len(given.levels))
+                unlike = given_level >= unlike_level(given)
                 twins |= both & same_mother & (levels[:, d] <= _DATE_CLOSE) & unlike & ~swapped
     return Comparison(levels, sims, swapped, twins, siblings)

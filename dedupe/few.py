@@ -29,9 +29,9 @@ __all__ = ["weights"]
 
 #: Levels of a ``mother`` field that count as agreement (as in :mod:`dedupe.compare`).
 _AGREE = 2
-#: Date levels ``close`` and ``year``.
+#: Date levels ``close`` and ``year_off``.
 _DATE_CLOSE = 2
-_DATE_YEAR = 3
+_DATE_YEAR_OFF = 3
 _NAN = float("nan")
 
 
@@ -117,7 +117,9 @@ def _date_level(spec: FieldSpec, a: ParsedDate, b: ParsedDate, window: int) -> t
         vb = b.year * 10000 + b.month * 100 + b.day
         if _one_edit_apart(va, vb):
             return 2, complete
-    return (3 if same_year else 4), complete
+        if abs(a.year - b.year) == 1 and a.month == b.month and abs(a.day - b.day) <= window:
+            return 3, complete
+    return (4 if same_year else 5), complete
 
 
 def weights(record: Record, others: Sequence[Record], model: Model) -> list[float]:
@@ -204,12 +206,13 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
             present = [levels[i] < len(specs[i].levels) for i in mothers]
             agree = all(not p or levels[i] < _AGREE for i, p in zip(mothers, present, strict=True))
             if agree and any(present):
-                siblings = complete[dob.column] and levels[d] >= _DATE_YEAR
+                siblings = complete[dob.column] and levels[d] >= _DATE_YEAR_OFF
                 if given is not None:
+                    unlike = levels[g] >= unlike_level(given)
+                    siblings = siblings and (unlike or levels[d] > _DATE_YEAR_OFF)
                     different = levels[g] == given.levels.index("else")
-                    twins = levels[d] == 0 and different and not swapped
+                    twins = levels[d] <= _DATE_CLOSE and different and not swapped
                     if multiple is not None and multiple[0] and multiple[k] and not swapped:
-                        unlike = unlike_level(given) <= levels[g] < len(given.levels)
                         twins = twins or (unlike and levels[d] <= _DATE_CLOSE)
         total = model.prior_weight
         for col, level in enumerate(levels):
@@ -217,8 +220,9 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
         for col, tf_column, named, params in tf_fields:
             if levels[col] == 0 and not (named and swapped):
                 total += params.tf_adjustment(left[tf_column])
-        total += settings.twin_weight if twins else 0.0
-        total += settings.sibling_weight if siblings else 0.0
+        if twins or siblings:  # as dedupe.matching._rule_weights
+            rule = settings.twin_weight if twins else settings.sibling_weight
+            total += rule - max(total, 0.0)
         out.append(total)
     return out
 

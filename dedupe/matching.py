@@ -461,9 +461,20 @@ def _weights_of(
     for adjust in tf or ():
         if adjust is not None:
             total += adjust
-    total += np.where(twins, model.settings.twin_weight, 0.0)
-    total += np.where(siblings, model.settings.sibling_weight, 0.0)
-    return total
+    return total + _rule_weights(model.settings, total, twins, siblings)
+
+
+def _rule_weights(
+    settings: Settings,
+    total: FloatArray,
+    twins: npt.NDArray[np.bool_],
+    siblings: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """The weight each veto adds: its setting, less whatever evidence for a match the fields
+    gave, so that a vetoed pair weighs at most ``twin_weight`` (``sibling_weight``) however
+    many fields agree (a family agrees on most of them)."""
+    rule = np.where(twins, settings.twin_weight, np.where(siblings, settings.sibling_weight, 0.0))
+    return np.where(twins | siblings, rule - np.maximum(total, 0.0), 0.0)
 
 
 def _weights(
@@ -538,7 +549,10 @@ def _candidates(table: Table, ia: IntArray, ib: IntArray, model: Model) -> list[
     tf = _tf_weights(
         model, table, ia, comparison.levels, comparison.swapped, _tf_by_code(model, table)
     )
-    weight = _weights_of(model, comparison.levels, comparison.twins, comparison.siblings, tf)
+    none = np.zeros(len(ia), dtype=np.bool_)
+    rest = _weights_of(model, comparison.levels, none, none, tf)
+    vetoes = _rule_weights(model.settings, rest, comparison.twins, comparison.siblings)
+    weight = rest + vetoes
     probability = _probability(weight)
     specs = model.settings.fields
     strings = table.vocab.strings
@@ -570,9 +584,9 @@ def _candidates(table: Table, ia: IntArray, ib: IntArray, model: Model) -> list[
             )
         rules = []
         if comparison.twins[k]:
-            rules.append(RuleHit("twins", model.settings.twin_weight, _TWINS))
+            rules.append(RuleHit("twins", float(vetoes[k]), _TWINS))
         if comparison.siblings[k]:
-            rules.append(RuleHit("siblings", model.settings.sibling_weight, _SIBLINGS))
+            rules.append(RuleHit("siblings", float(vetoes[k]), _SIBLINGS))
         out.append(
             Candidate(
                 left_id=table.ids[a],

@@ -33,7 +33,8 @@ Field kinds and their comparison levels (best first; a missing value is the neut
            far (>= t1), else
 ``text``   exact, close (Jaro-Winkler >= t0), far (>= t1), else
 ``date``   exact, transposed (day and month swapped), close (one digit wrong or within
-           ``date_window_days``), year (same year), else
+           ``date_window_days``), year_off (a year apart, same month, days within
+           ``date_window_days``: a late registration's wrong year), year (same year), else
 ``exact``  exact, else
 ``id``     exact, close (one edit), far (two edits), else
 =========  ==================================================================
@@ -41,11 +42,16 @@ Field kinds and their comparison levels (best first; a missing value is the neut
 Roles mark fields for the data-configured rules: ``given_name`` and ``family_name`` (a swapped
 pair is recognised), ``date_of_birth`` and ``mother`` (twins and siblings are vetoed), and
 ``multiple_birth`` (a column such as type of birth: single, twin, triplet). Twins are the same
-mother and the same birth date with clearly different given names (level ``else``); when both
+mother and the same birth date (or one a few days off: ``transposed`` or ``close``) with
+clearly different given names (level ``else``); when both
 records of a pair also say a multiple birth (any value present other than single, 1, no, ...),
-given names that are merely not alike (``phonetic``, ``far`` or ``else``) and birth dates a
-few days apart (``close``) are enough: two children of one twin birth. Vetoed pairs weigh
-``twin_weight`` or ``sibling_weight`` more and are left out of training, whatever the weights.
+given names that are not alike (``phonetic``, ``far``, ``else``, or one missing) and birth
+dates a few days apart (``close``) are enough: two children of one birth. Siblings are the
+same mother with birth dates in different years (``year`` or ``else``), or a year apart to the
+day (``year_off``) with given names not alike or one missing: a child registered again with
+the wrong year keeps its name.
+A vetoed pair weighs at most ``twin_weight`` or ``sibling_weight`` (the rule cancels whatever
+the fields said for a match) and is left out of training.
 
 Weights are learnt unless given (see :func:`dedupe.train`): u from random pairs, m by EM in
 one session per blocking rule, and the prior and the u among candidate pairs by EM with m
@@ -89,7 +95,7 @@ Kind = Literal["name", "date", "exact", "text", "id"]
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("exact", "close", "phonetic", "far", "else"),
     "text": ("exact", "close", "far", "else"),
-    "date": ("exact", "transposed", "close", "year", "else"),
+    "date": ("exact", "transposed", "close", "year_off", "year", "else"),
     "exact": ("exact", "else"),
     "id": ("exact", "close", "far", "else"),
 }
@@ -270,9 +276,11 @@ class Settings:
             block is sorted on the other fields and each record meets only its neighbours.
         block_window: Width of the sorted neighbourhood in a larger block: each record meets
             the ``block_window - 1`` records on either side of it.
-        twin_weight: Weight added for the same mother and birth date but clearly different
-            given names.
-        sibling_weight: Weight added for the same mother but birth dates far apart.
+        twin_weight: Match weight at most of a pair vetoed as twins (same mother and birth
+            date, given names not alike): the rule adds this, less any evidence for a match
+            the fields gave, so it overrules every agreement of the family.
+        sibling_weight: The same for a pair vetoed as siblings (same mother, birth dates a
+            year or more apart, given names not alike).
         date_window_days: Dates this close count as ``close``.
         placeholder_names: Given names meaning "not yet named" (treated as missing).
         particles: Name particles dropped by normalisation.
@@ -334,6 +342,11 @@ class Settings:
             rules.extend(BlockingRule((f"phonetic:{n}", f"year:{dob}")) for n in names)
             if not names:
                 rules.append(BlockingRule((f"dmy:{dob}",)))
+        # A child registered again with no given name and another year meets its first
+        # registration through its mother (blocks of one family, bounded by the window).
+        mothers = [s.column for s in self.fields if s.kind == "name" and s.role == "mother"]
+        if names and dates:
+            rules.extend(BlockingRule((f"phonetic:{m}",)) for m in mothers[:1])
         # Low-cardinality exact fields (sex, district) would make huge blocks: only when
         # there is nothing else to block on.
         if not rules:
