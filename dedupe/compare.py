@@ -26,6 +26,8 @@ _AGREE = 2
 #: Date levels: ``close`` and ``year_off`` (exact 0, transposed 1; then year 4, else 5).
 _DATE_CLOSE = 2
 _DATE_YEAR_OFF = 3
+#: Birth dates further apart than this (18 months) are siblings even under one name.
+_SIBLING_DAYS = 548
 #: Below this many pairs rapidfuzz runs in the calling thread (starting threads costs more).
 _PARALLEL_PAIRS = 20_000
 
@@ -196,12 +198,8 @@ def _date_levels(
         vb = (yb * 10000 + mb * 100 + db)[candidates]
         typo[candidates] = _one_edit_apart(va, vb)
     close = complete & (window | typo)
-    year_off = (
-        complete
-        & (np.abs(ya - yb) == 1)
-        & (ma == mb)
-        & (np.abs(da - db) <= table.settings.date_window_days)
-    )
+    # A year apart, give or take the window (366 days across a 29 February).
+    year_off = complete & valid & (np.abs(days - 365) <= table.settings.date_window_days + 1)
     level = np.select([exact, transposed, close, year_off, present & same_year], [0, 1, 2, 3, 4], 5)
     level = np.where(present, level, len(spec.levels))
     if not similarities:
@@ -303,9 +301,11 @@ def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True)
         if given is not None:
             gi = specs.index(given)
             given_level = levels[:, gi]
-            # A child registered again with the wrong year (``year_off``) keeps its name; a
-            # sibling born a year apart has another one.
-            siblings &= (given_level >= unlike_level(given)) | (levels[:, d] > _DATE_YEAR_OFF)
+            # A child registered again with a wrong date (a year off, the day and month swapped
+            # too) keeps its name; a sibling born that close has another one.
+            cols = table.dates[dob.column]
+            apart = np.abs(cols.ordinal[ia] - cols.ordinal[ib]) > _SIBLING_DAYS
+            siblings &= (given_level >= unlike_level(given)) | apart
             different = given_level == given.levels.index("else")
             # Born the same day, or a few days apart on paper (a typo, past midnight).
             twins = same_mother & (levels[:, d] <= _DATE_CLOSE) & different & ~swapped

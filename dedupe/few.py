@@ -32,6 +32,7 @@ _AGREE = 2
 #: Date levels ``close`` and ``year_off``.
 _DATE_CLOSE = 2
 _DATE_YEAR_OFF = 3
+_SIBLING_DAYS = 548
 _NAN = float("nan")
 
 
@@ -117,7 +118,7 @@ def _date_level(spec: FieldSpec, a: ParsedDate, b: ParsedDate, window: int) -> t
         vb = b.year * 10000 + b.month * 100 + b.day
         if _one_edit_apart(va, vb):
             return 2, complete
-        if abs(a.year - b.year) == 1 and a.month == b.month and abs(a.day - b.day) <= window:
+        if valid and abs(abs(a.ordinal - b.ordinal) - 365) <= window + 1:
             return 3, complete
     return (4 if same_year else 5), complete
 
@@ -209,7 +210,9 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
                 siblings = complete[dob.column] and levels[d] >= _DATE_YEAR_OFF
                 if given is not None:
                     unlike = levels[g] >= unlike_level(given)
-                    siblings = siblings and (unlike or levels[d] > _DATE_YEAR_OFF)
+                    born = dates[dob.column]
+                    apart = abs(born[0].ordinal - born[k].ordinal) > _SIBLING_DAYS
+                    siblings = siblings and (unlike or apart)
                     different = levels[g] == given.levels.index("else")
                     twins = levels[d] <= _DATE_CLOSE and different and not swapped
                     if multiple is not None and multiple[0] and multiple[k] and not swapped:

@@ -157,8 +157,7 @@ def _fit(
     compared: AllLevels,
     split: int | None,
 ) -> Model:
-    """Learn a model: u from random pairs, m by EM per blocking rule, then u and the prior
-    among the candidate pairs by EM with m fixed.
+    """Learn a model: u from random pairs, m by EM per blocking rule, then the prior.
 
     ``compared`` holds the levels and rule flags of the candidate pairs ``(ia, ib)``,
     computed once. Why each step is as it is (each was a cause of collapse on registers whose
@@ -168,12 +167,15 @@ def _fit(
       given name means a shared sex, a shared family name a similar father's name. Holding
       their u at the random-pair values leaves EM one way to explain those agreements, calling
       every pair a match (the session prior went to 1 and m became the blocked pairs' levels).
-      So each session learns its own non-match distribution beside m; only m is kept.
+      So a session's u is the level frequencies among its own pairs (pairs sharing the rule's
+      key: mostly non-matches, with their correlations), held fixed while EM learns m and the
+      session's prior; only m is kept.
     * Twins and siblings are a third kind of pair, agreeing on the family but not the person:
       EM folds them into the matches (m of a given name "else" near 0.5). The rules decide
       those pairs, so they are left out of every EM.
     * The fields a rule blocks on agree by construction in its session; they are left out of
       its likelihood altogether, not only out of its m.
+    * A field's m is the mean over the sessions that learn it.
     """
     settings = table.settings
     levels, twins, siblings, _ = compared
@@ -196,8 +198,7 @@ def _fit(
     radix = max(len(spec.levels) for spec in specs) + 1
     all_keys = ia * len(table) + ib
     kept = ~(twins | siblings)
-    m_sum = [np.zeros(len(spec.levels)) for spec in specs]
-    sessions = [0] * len(specs)
+    sessions: list[list[FloatArray]] = [[] for _ in specs]
     for index, rule in enumerate(settings.blocking):
         keys = rule_pairs(table, index, split)
         if len(keys) > _EM_PAIRS:
@@ -210,6 +211,7 @@ def _fit(
         learn = [not spec.fixed and spec.column not in blocked for spec in specs]
         if not any(learn):
             continue
+        # The session's u: its own pairs' levels (see above), held fixed.
         m, u = [], []
         for col, spec in enumerate(specs):
             if spec.column in blocked:
@@ -221,7 +223,7 @@ def _fit(
                 u.append(given_u)
             else:
                 m.append(np.array(default_m_u(spec)[0], dtype=np.float64))
-                u.append(u_random[col].copy())
+                u.append(_level_frequencies(levels[rows], col, len(spec.levels)))
         codes, counts = _pattern_counts(levels[rows], radix)
         m, _, _ = _em(
             _decode(codes, len(specs), radix),
@@ -232,27 +234,24 @@ def _fit(
             0.1,
             settings.em.max_iterations,
             learn_prior=True,
-            learn_u=True,
+            learn_u=False,
         )
         for col in range(len(specs)):
             if learn[col]:
-                m_sum[col] += m[col]
-                sessions[col] += 1
+                sessions[col].append(m[col])
     m_final: list[FloatArray] = []
     u_final: list[FloatArray] = []
-    learnt = []
     for col, spec in enumerate(specs):
         if spec.fixed:
             given_m, given_u = _given_m_u(spec)
             m_final.append(given_m)
             u_final.append(given_u)
         elif sessions[col]:
-            m_final.append(m_sum[col] / sessions[col])
+            m_final.append(np.mean(np.array(sessions[col]), axis=0))
             u_final.append(u_random[col].copy())
         else:
             m_final.append(np.array(default_m_u(spec)[0], dtype=np.float64))
             u_final.append(u_random[col].copy())
-        learnt.append(not spec.fixed)
     # The prior: EM over the candidates with m and u fixed gives the share of matches among
     # them; u describes random pairs, so the prior must too (the candidates are chosen by the
     # values their levels already weigh): spread the candidates' matches over all pairs.
@@ -332,12 +331,14 @@ def train(
       blocked pairs are full of same-name strangers.
     * m (how often a level occurs for the same person) by EM in one session per blocking rule,
       each learning only the fields that rule does not block on, so no field's m comes from
-      pairs selected for agreeing on it (as Splink trains). Each session also learns the
-      distribution of its own non-matches, and pairs the twin and sibling rules veto are left
-      out: see the notes in the source of ``_fit`` for why each of these is needed.
-    * The prior (share of matches) and u among the candidate pairs, by EM over all candidate
-      pairs with m fixed: the population every probability is read in (see :class:`Model`).
-    * Term frequencies of the ``name`` and ``text`` fields (see :mod:`dedupe.model`).
+      pairs selected for agreeing on it (as Splink trains). A session holds u fixed at the
+      levels of its own pairs (blocked non-matches share more than random pairs do: a given
+      name implies a sex), and pairs the twin and sibling rules veto are left out: see the
+      notes in the source of ``_fit`` for why each of these is needed. A field's m is the mean
+      over its sessions.
+    * The prior (share of matches among all pairs), by EM over the candidate pairs with m and u
+      fixed, spread over all pairs (see :class:`~dedupe.model.Model` for why).
+    * Term frequencies of the fields that have them (see :mod:`dedupe.model`).
 
     Fields with weights or m/u in the settings keep them. With fewer than ``em.min_pairs``
     candidate pairs the defaults are returned (``model.source == "priors"``).

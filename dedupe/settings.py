@@ -33,7 +33,7 @@ Field kinds and their comparison levels (best first; a missing value is the neut
            far (>= t1), else
 ``text``   exact, close (Jaro-Winkler >= t0), far (>= t1), else
 ``date``   exact, transposed (day and month swapped), close (one digit wrong or within
-           ``date_window_days``), year_off (a year apart, same month, days within
+           ``date_window_days``), year_off (a year apart, give or take
            ``date_window_days``: a late registration's wrong year), year (same year), else
 ``exact``  exact, else
 ``id``     exact, close (one edit), far (two edits), else
@@ -47,9 +47,9 @@ clearly different given names (level ``else``); when both
 records of a pair also say a multiple birth (any value present other than single, 1, no, ...),
 given names that are not alike (``phonetic``, ``far``, ``else``, or one missing) and birth
 dates a few days apart (``close``) are enough: two children of one birth. Siblings are the
-same mother with birth dates in different years (``year`` or ``else``), or a year apart to the
-day (``year_off``) with given names not alike or one missing: a child registered again with
-the wrong year keeps its name.
+same mother with birth dates further apart (``year_off``, ``year`` or ``else``) and given names
+not alike or one missing, or more than 18 months apart whatever the names: a child registered
+again with a wrong date (a year off, the day and month swapped too) keeps its name.
 A vetoed pair weighs at most ``twin_weight`` or ``sibling_weight`` (the rule cancels whatever
 the fields said for a match) and is left out of training.
 
