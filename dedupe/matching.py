@@ -41,7 +41,7 @@ _CHUNK = 1_000_000
 #: Up to this many candidates, a thresholded look-up is first scored pair by pair (dedupe.few).
 _FEW = 64
 _EM_PAIRS = 1_000_000
-_TWINS = "Same mother and birth date but clearly different given names: likely twins."
+_TWINS = "Same mother and birth date but different given names: likely twins."
 _SIBLINGS = "Same mother but birth dates far apart: likely siblings."
 
 
