@@ -2,11 +2,17 @@
 
 Usage::
 
-    python -m dedupe dedupe --settings SETTINGS.json INPUT.csv --out PAIRS.csv [--threshold P]
+    python -m dedupe dedupe --settings SETTINGS.json INPUT.csv --out PAIRS.csv [--threshold P] \\
+        [--save-model MODEL.json]
+    python -m dedupe dedupe --model MODEL.json INPUT.csv --out PAIRS.csv [--threshold P]
     python -m dedupe link   --settings SETTINGS.json LEFT.csv RIGHT.csv --out PAIRS.csv \\
-        [--threshold P]
+        [--threshold P] [--save-model MODEL.json]
+    python -m dedupe link   --model MODEL.json LEFT.csv RIGHT.csv --out PAIRS.csv [--threshold P]
 
-The weights are learnt from the input by EM unless the settings give them. PAIRS.csv has one
+The weights are learnt from the input by EM unless the settings give them; ``--save-model``
+writes the learnt model (settings, weights, prior, term frequencies) as JSON, and ``--model``
+scores with a saved one instead of learning (its prior rescaled to the input's size), so a
+register is scored with the same weights each night. PAIRS.csv has one
 row per pair at or above the threshold: ``left_id,right_id,probability,match_weight``, then
 ``cluster_id`` (``dedupe`` only; empty when a weak bridge was cut) and one column per field
 holding its comparison level. Errors print one line on stderr and exit with status 1.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -26,6 +33,7 @@ from dedupe.blocking import candidate_pairs
 from dedupe.cluster import cluster_edges
 from dedupe.errors import DedupeError, InputError, MissingColumnError
 from dedupe.matching import ScoredPairs, _compare_all, _fit, score_table
+from dedupe.model import Model
 from dedupe.records import Record, Table
 from dedupe.settings import Settings
 
@@ -126,8 +134,20 @@ def _write(
         raise InputError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def _save(model: Model, path: Path) -> None:
+    try:
+        path.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def _run(args: argparse.Namespace) -> int:
-    settings = Settings.from_json_file(args.settings)
+    if (args.settings is None) == (args.model is None):
+        raise InputError("give either --settings (learn the weights) or --model (use saved ones)")
+    if args.model is not None and args.save_model is not None:
+        raise InputError("--save-model saves a learnt model: it cannot go with --model")
+    saved = None if args.model is None else Model.from_json_file(args.model)
+    settings = saved.settings if saved is not None else Settings.from_json_file(args.settings)
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise InputError("--threshold must be between 0 and 1")
     threshold = settings.threshold if args.threshold is None else args.threshold
@@ -141,9 +161,14 @@ def _run(args: argparse.Namespace) -> int:
     split = None if right is None else len(left)
     progress.stage("blocking")
     ia, ib = candidate_pairs(table, split)
-    progress.stage("training")
+    progress.stage("comparing" if saved is not None else "training")
     compared = _compare_all(table, ia, ib)
-    model = _fit(table, ia, ib, compared[0], split)
+    if saved is not None:
+        model = saved.at_size(len(table))
+    else:
+        model = _fit(table, ia, ib, compared, split)
+        if args.save_model is not None:
+            _save(model, Path(args.save_model))
     scored = score_table(table, ia, ib, model, threshold, progress.step, compared)
     clusters = None
     if right is None:
@@ -173,7 +198,9 @@ def _parser() -> argparse.ArgumentParser:
         ("link", ["LEFT.csv", "RIGHT.csv"], "find the same people across two CSV files"),
     ):
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--settings", required=True, help="settings JSON file")
+        sub.add_argument("--settings", help="settings JSON file (weights learnt from the input)")
+        sub.add_argument("--model", help="saved model JSON file (score with it, no learning)")
+        sub.add_argument("--save-model", help="write the learnt model to this JSON file")
         sub.add_argument(
             "inputs", nargs=len(inputs), metavar=inputs[0] if len(inputs) == 1 else "CSV"
         )

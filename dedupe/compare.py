@@ -17,12 +17,17 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from dedupe.records import IntArray, Table
 from dedupe.settings import FieldSpec
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "unlike_level"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 #: Levels of a ``mother`` field that count as agreement.
 _AGREE = 2
+#: Date levels: ``close`` and ``year_off`` (exact 0, transposed 1; then year 4, else 5).
+_DATE_CLOSE = 2
+_DATE_YEAR_OFF = 3
+#: Birth dates further apart than this (18 months) are siblings even under one name.
+_SIBLING_DAYS = 548
 #: Below this many pairs rapidfuzz runs in the calling thread (starting threads costs more).
 _PARALLEL_PAIRS = 20_000
 
@@ -49,6 +54,12 @@ class Comparison:
     swapped: BoolArray
     twins: BoolArray
     siblings: BoolArray
+
+
+def unlike_level(spec: FieldSpec) -> int:
+    """The first level of a given-name field at which two names are not alike (below it:
+    ``exact`` and ``close``)."""
+    return spec.levels.index("close") + 1 if "close" in spec.levels else 1
 
 
 def _distinct(ca: IntArray, cb: IntArray, size: int) -> tuple[IntArray, IntArray, IntArray]:
@@ -187,7 +198,9 @@ def _date_levels(
         vb = (yb * 10000 + mb * 100 + db)[candidates]
         typo[candidates] = _one_edit_apart(va, vb)
     close = complete & (window | typo)
-    level = np.select([exact, transposed, close, present & same_year], [0, 1, 2, 3], 4)
+    # A year apart, give or take the window (366 days across a 29 February).
+    year_off = complete & valid & (np.abs(days - 365) <= table.settings.date_window_days + 1)
+    level = np.select([exact, transposed, close, year_off, present & same_year], [0, 1, 2, 3, 4], 5)
     level = np.where(present, level, len(spec.levels))
     if not similarities:
         return level.astype(np.int64), np.full(len(ia), np.nan), complete
@@ -284,11 +297,23 @@ def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True)
             any_present |= present
         same_mother = agree & any_present
         d = specs.index(dob)
-        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= 3)
+        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= _DATE_YEAR_OFF)
         if given is not None:
             gi = specs.index(given)
-            ladder = given.levels
             given_level = levels[:, gi]
-            different = given_level == ladder.index("else")
-            twins = same_mother & (levels[:, d] == 0) & different & ~swapped
+            # A child registered again with a wrong date (a year off, the day and month swapped
+            # too) keeps its name; a sibling born that close has another one.
+            cols = table.dates[dob.column]
+            apart = np.abs(cols.ordinal[ia] - cols.ordinal[ib]) > _SIBLING_DAYS
+            siblings &= (given_level >= unlike_level(given)) | apart
+            different = given_level == given.levels.index("else")
+            # Born the same day, or a few days apart on paper (a typo, past midnight).
+            twins = same_mother & (levels[:, d] <= _DATE_CLOSE) & different & ~swapped
+            multiple = table.multiple_birth
+            if multiple is not None:
+                # Both records say a multiple birth: given names that are not alike, or one
+                # missing, and dates a few days apart are enough (two children of one birth).
+                both = multiple[ia] & multiple[ib]
+                unlike = given_level >= unlike_level(given)
+                twins |= both & same_mother & (levels[:, d] <= _DATE_CLOSE) & unlike & ~swapped
     return Comparison(levels, sims, swapped, twins, siblings)

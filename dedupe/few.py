@@ -19,15 +19,20 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from dedupe.compare import unlike_level
 from dedupe.model import Model
 from dedupe.normalise import ParsedDate, name_skeleton, normalise_name, normalise_text, parse_date
 from dedupe.records import Record
-from dedupe.settings import FieldSpec, Settings
+from dedupe.settings import SINGLE_BIRTH, FieldSpec, Settings
 
 __all__ = ["weights"]
 
 #: Levels of a ``mother`` field that count as agreement (as in :mod:`dedupe.compare`).
 _AGREE = 2
+#: Date levels ``close`` and ``year_off``.
+_DATE_CLOSE = 2
+_DATE_YEAR_OFF = 3
+_SIBLING_DAYS = 548
 _NAN = float("nan")
 
 
@@ -113,7 +118,9 @@ def _date_level(spec: FieldSpec, a: ParsedDate, b: ParsedDate, window: int) -> t
         vb = b.year * 10000 + b.month * 100 + b.day
         if _one_edit_apart(va, vb):
             return 2, complete
-    return (3 if same_year else 4), complete
+        if valid and abs(abs(a.ordinal - b.ordinal) - 365) <= window + 1:
+            return 3, complete
+    return (4 if same_year else 5), complete
 
 
 def weights(record: Record, others: Sequence[Record], model: Model) -> list[float]:
@@ -147,6 +154,20 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
     vetoes = bool(mothers) and dob is not None and dob.kind == "date"
     d = specs.index(dob) if dob is not None else -1
     window = settings.date_window_days
+    multiple_spec = settings.field_by_role("multiple_birth")
+    multiple = (
+        [
+            bool(t[multiple_spec.column]) and t[multiple_spec.column] not in SINGLE_BIRTH
+            for t in texts
+        ]
+        if multiple_spec is not None and multiple_spec.kind != "date"
+        else None
+    )
+    tf_fields = [
+        (col, spec.column, spec.role in ("given_name", "family_name"), model.params[col])
+        for col, spec in enumerate(specs)
+        if model.params[col].tf
+    ]
     left = texts[0]
     out = []
     for k in range(1, len(batch)):
@@ -186,15 +207,25 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
             present = [levels[i] < len(specs[i].levels) for i in mothers]
             agree = all(not p or levels[i] < _AGREE for i, p in zip(mothers, present, strict=True))
             if agree and any(present):
-                siblings = complete[dob.column] and levels[d] >= 3
+                siblings = complete[dob.column] and levels[d] >= _DATE_YEAR_OFF
                 if given is not None:
+                    unlike = levels[g] >= unlike_level(given)
+                    born = dates[dob.column]
+                    apart = abs(born[0].ordinal - born[k].ordinal) > _SIBLING_DAYS
+                    siblings = siblings and (unlike or apart)
                     different = levels[g] == given.levels.index("else")
-                    twins = levels[d] == 0 and different and not swapped
+                    twins = levels[d] <= _DATE_CLOSE and different and not swapped
+                    if multiple is not None and multiple[0] and multiple[k] and not swapped:
+                        twins = twins or (unlike and levels[d] <= _DATE_CLOSE)
         total = model.prior_weight
         for col, level in enumerate(levels):
             total += tables[col][level]
-        total += settings.twin_weight if twins else 0.0
-        total += settings.sibling_weight if siblings else 0.0
+        for col, tf_column, named, params in tf_fields:
+            if levels[col] == 0 and not (named and swapped):
+                total += params.tf_adjustment(left[tf_column])
+        if twins or siblings:  # as dedupe.matching._rule_weights
+            rule = settings.twin_weight if twins else settings.sibling_weight
+            total += rule - max(total, 0.0)
         out.append(total)
     return out
 

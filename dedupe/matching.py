@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,7 @@ from dedupe.blocking import candidate_pairs, chunks, rule_pairs, sample_pairs
 from dedupe.compare import Comparison, compare
 from dedupe.errors import InputError
 from dedupe.model import (
+    TF_LIMIT,
     Candidate,
     FieldComparison,
     FieldParams,
@@ -22,7 +23,7 @@ from dedupe.model import (
     default_m_u,
 )
 from dedupe.records import IntArray, Record, Table
-from dedupe.settings import Settings
+from dedupe.settings import FieldSpec, Settings
 
 __all__ = [
     "ScoredPairs",
@@ -40,7 +41,11 @@ _CHUNK = 1_000_000
 #: Up to this many candidates, a thresholded look-up is first scored pair by pair (dedupe.few).
 _FEW = 64
 _EM_PAIRS = 1_000_000
-_TWINS = "Same mother and birth date but clearly different given names: likely twins."
+#: Blocking transforms that keep a field's levels apart within a block (a year of birth still
+#: leaves exact, close and other days): such a field still weighs in its session's EM, with
+#: its default m, though its m is not learnt there.
+_COARSE = frozenset({"year", "initial", "prefix"})
+_TWINS = "Same mother and birth date but different given names: likely twins."
 _SIBLINGS = "Same mother but birth dates far apart: likely siblings."
 
 
@@ -93,8 +98,13 @@ def _em(
     iterations: int,
     learn_prior: bool,
     learn_u: bool,
+    learn_m: bool = True,
 ) -> tuple[list[FloatArray], list[FloatArray], float]:
-    """Expectation-maximisation of m, u and the prior on distinct comparison patterns."""
+    """Expectation-maximisation of m, u and the prior on distinct comparison patterns.
+
+    Only the fields marked in ``learn`` are re-estimated (their m unless ``learn_m`` is false,
+    their u when ``learn_u``); the others weigh in with their given m and u.
+    """
     weights = counts.astype(np.float64)
     n_fields = patterns.shape[1]
     for _ in range(iterations):
@@ -110,103 +120,198 @@ def _em(
             if not learn[f]:
                 continue
             n_levels = len(m[f])
-            as_match = np.bincount(patterns[:, f], weights=g * weights, minlength=n_levels + 1)
-            as_non = np.bincount(patterns[:, f], weights=(1 - g) * weights, minlength=n_levels + 1)
-            m[f] = (as_match[:n_levels] + 1e-3) / (as_match[:n_levels].sum() + 1e-3 * n_levels)
+            if learn_m:
+                as_match = np.bincount(patterns[:, f], weights=g * weights, minlength=n_levels + 1)
+                m[f] = (as_match[:n_levels] + 1e-3) / (as_match[:n_levels].sum() + 1e-3 * n_levels)
             if learn_u:
+                as_non = np.bincount(
+                    patterns[:, f], weights=(1 - g) * weights, minlength=n_levels + 1
+                )
                 u[f] = (as_non[:n_levels] + 1e-3) / (as_non[:n_levels].sum() + 1e-3 * n_levels)
     return m, u, prior
+
+
+def _term_frequencies(table: Table, spec: FieldSpec) -> tuple[dict[str, float], float]:
+    """The share of records holding each value seen at least twice (the most frequent
+    :data:`~dedupe.model.TF_LIMIT`), and the share of a value seen once."""
+    codes = table.codes[spec.column]
+    codes = codes[table.usable[codes]]
+    if len(codes) == 0:
+        return {}, 0.0
+    counts = np.bincount(codes)
+    total = float(len(codes))
+    seen = np.flatnonzero(counts >= 2)
+    top = seen[np.argsort(-counts[seen], kind="stable")][:TF_LIMIT]
+    strings = table.vocab.strings
+    return {strings[c]: float(counts[c]) / total for c in top.tolist()}, 1.0 / total
+
+
+def _given_m_u(spec: FieldSpec) -> tuple[FloatArray, FloatArray]:
+    """m and u of a field whose weights are given: its own m and u, or the weights as ratios."""
+    params = FieldParams.from_spec(spec)
+    if params.m is not None and params.u is not None:
+        return np.array(params.m), np.array(params.u)
+    return np.exp2(np.array(params.weights)), np.ones(len(params.weights))
 
 
 def _fit(
     table: Table,
     ia: IntArray,
     ib: IntArray,
-    all_levels: npt.NDArray[np.int8],
+    compared: AllLevels,
     split: int | None,
 ) -> Model:
-    """Learn m by EM once per blocking rule, u from random pairs, then the prior.
+    """Learn a model: u from random pairs, m by EM per blocking rule, then the prior.
 
-    ``all_levels`` are the levels of the candidate pairs ``(ia, ib)``, computed once.
+    ``compared`` holds the levels and rule flags of the candidate pairs ``(ia, ib)``,
+    computed once. Why each step is as it is (each was a cause of collapse on registers whose
+    names repeat):
+
+    * In a session blocked on a rule, the non-matches are *not* like random pairs: a shared
+      given name means a shared sex, a shared family name a similar father's name. Holding
+      their u at the random-pair values leaves EM one way to explain those agreements, calling
+      every pair a match (the session prior went to 1 and m became the blocked pairs' levels).
+      So a session's u is the level frequencies among its own pairs (pairs sharing the rule's
+      key: mostly non-matches, with their correlations), held fixed while EM learns m and the
+      session's prior; only m is kept.
+    * Twins and siblings are a third kind of pair, agreeing on the family but not the person:
+      EM folds them into the matches (m of a given name "else" near 0.5). The rules decide
+      those pairs, so they are left out of every EM.
+    * The fields a rule blocks on agree by construction in its session; they are left out of
+      its likelihood altogether, not only out of its m. A field blocked only coarsely (the
+      year of a birth date, a name's initial) still tells the same child from a namesake born
+      the same year: it stays in the likelihood with its default m (not learnt there), or the
+      session takes namesakes for matches.
+    * A field's m is the mean over the sessions that learn it.
     """
     settings = table.settings
+    levels, twins, siblings, _ = compared
     n_candidates = len(ia)
-    all_keys = ia * len(table) + ib
     specs = settings.fields
     fallback = Model.from_settings(settings)
     if n_candidates < settings.em.min_pairs or len(table) < 20:
         return Model(settings, fallback.params, fallback.prior, "priors")
+    if not settings.em.fix_u:
+        return _fit_jointly(table, levels)
     rng = np.random.default_rng(settings.em.seed)
     sa, sb = sample_pairs(len(table), settings.em.sample_pairs, settings.em.seed, split)
     random_levels = compare(table, sa, sb, similarities=False).levels
-    u = [
+    u_random = [
         _level_frequencies(random_levels, col, len(spec.levels))
         if len(random_levels)
         else np.array(default_m_u(spec)[1], dtype=np.float64)
         for col, spec in enumerate(specs)
     ]
     radix = max(len(spec.levels) for spec in specs) + 1
-    m_sum = [np.zeros(len(spec.levels)) for spec in specs]
-    sessions = [0] * len(specs)
-    start = settings.prior if settings.prior is not None else 0.1
-    if not settings.em.fix_u:
-        return _fit_jointly(table, all_levels, u)
-    # As Splink does: one EM session per blocking rule, each learning m only for the fields
-    # the rule does not block on (a blocked field agrees by construction there).
+    all_keys = ia * len(table) + ib
+    kept = ~(twins | siblings)
+    sessions: list[list[FloatArray]] = [[] for _ in specs]
     for index, rule in enumerate(settings.blocking):
         keys = rule_pairs(table, index, split)
-        if len(keys) < settings.em.min_pairs:
-            continue
         if len(keys) > _EM_PAIRS:
             keys = np.sort(rng.choice(keys, _EM_PAIRS, replace=False))
-        blocked = {column for _, _, column in rule.parts()}
-        learn = [not spec.fixed and spec.column not in blocked for spec in specs]
+        rows = np.searchsorted(all_keys, keys)
+        rows = rows[kept[rows]]
+        if len(rows) < settings.em.min_pairs:
+            continue
+        parts = rule.parts()
+        blocked = {column for transform, _, column in parts if transform not in _COARSE}
+        coarse = {column for transform, _, column in parts if transform in _COARSE} - blocked
+        used = blocked | coarse
+        learn = [not spec.fixed and spec.column not in used for spec in specs]
         if not any(learn):
             continue
-        levels = all_levels[np.searchsorted(all_keys, keys)]
-        codes, counts = _pattern_counts(levels, radix)
-        m = [np.array(default_m_u(spec)[0], dtype=np.float64) for spec in specs]
+        # The session's u: its own pairs' levels (see above), held fixed.
+        m, u = [], []
+        for col, spec in enumerate(specs):
+            if spec.column in blocked:
+                m.append(np.ones(len(spec.levels)))
+                u.append(np.ones(len(spec.levels)))
+            elif spec.column in coarse:
+                m.append(np.array(default_m_u(spec)[0], dtype=np.float64))
+                u.append(_level_frequencies(levels[rows], col, len(spec.levels)))
+            elif spec.fixed:
+                given_m, given_u = _given_m_u(spec)
+                m.append(given_m)
+                u.append(given_u)
+            else:
+                m.append(np.array(default_m_u(spec)[0], dtype=np.float64))
+                u.append(_level_frequencies(levels[rows], col, len(spec.levels)))
+        codes, counts = _pattern_counts(levels[rows], radix)
         m, _, _ = _em(
             _decode(codes, len(specs), radix),
             counts,
             m,
-            [x.copy() for x in u],
+            u,
             learn,
-            start,
+            0.1,
             settings.em.max_iterations,
             learn_prior=True,
             learn_u=False,
         )
         for col in range(len(specs)):
             if learn[col]:
-                m_sum[col] += m[col]
-                sessions[col] += 1
+                sessions[col].append(m[col])
+    m_final: list[FloatArray] = []
+    u_final: list[FloatArray] = []
+    for col, spec in enumerate(specs):
+        if spec.fixed:
+            given_m, given_u = _given_m_u(spec)
+            m_final.append(given_m)
+            u_final.append(given_u)
+        elif sessions[col]:
+            m_final.append(np.mean(np.array(sessions[col]), axis=0))
+            u_final.append(u_random[col].copy())
+        else:
+            m_final.append(np.array(default_m_u(spec)[0], dtype=np.float64))
+            u_final.append(u_random[col].copy())
+    # The prior: EM over the candidates with m and u fixed gives the share of matches among
+    # them; u describes random pairs, so the prior must too (the candidates are chosen by the
+    # values their levels already weigh): spread the candidates' matches over all pairs.
+    codes, counts = _pattern_counts(levels[kept], radix)
+    if settings.prior is not None:
+        prior = settings.prior
+    else:
+        _, _, candidate_prior = _em(
+            _decode(codes, len(specs), radix),
+            counts,
+            [x.copy() for x in m_final],
+            [x.copy() for x in u_final],
+            [False] * len(specs),
+            0.1,
+            settings.em.max_iterations,
+            learn_prior=True,
+            learn_u=False,
+        )
+        n = len(table)
+        possible = n * (n - 1) / 2 if split is None else split * (n - split)
+        matches = candidate_prior * int(kept.sum())
+        prior = min(max(matches / max(possible, 1.0), 1e-12), 0.5)
     params = []
     for col, spec in enumerate(specs):
-        if spec.fixed or not sessions[col]:
+        if spec.fixed:
             params.append(FieldParams.from_spec(spec))
             continue
-        learnt = FieldParams.from_m_u(spec, (m_sum[col] / sessions[col]).tolist(), u[col].tolist())
-        # EM can settle on another split of the data; a field whose best level does not count
-        # for a match, or whose worst does not count against one, keeps its defaults.
-        if learnt.weights[0] <= 0 or learnt.weights[-1] >= 0:
-            learnt = FieldParams.from_spec(spec)
-        params.append(learnt)
-    prior = (
-        settings.prior
-        if settings.prior is not None
-        else _estimate_prior(table, all_levels, params, split)
-    )
-    return Model(settings, tuple(params), prior, "em")
+        found = FieldParams.from_m_u(spec, m_final[col].tolist(), u_final[col].tolist())
+        # A field whose best level does not count for a match, or whose worst does not count
+        # against one, has not been learnt (too few sessions, or none): keep its defaults.
+        if found.weights[0] <= 0 or found.weights[-1] >= 0:
+            found = FieldParams.from_spec(spec)
+        if spec.term_frequencies:
+            tf, unseen = _term_frequencies(table, spec)
+            found = replace(found, tf=tf, tf_u=float(u_random[col][0]), tf_unseen=unseen)
+        params.append(found)
+    return Model(settings, tuple(params), prior, "em", records=len(table))
 
 
-def _fit_jointly(table: Table, levels: npt.NDArray[np.int8], u: list[FloatArray]) -> Model:
-    """Learn m, u and the prior together by EM on all candidate pairs."""
+def _fit_jointly(table: Table, levels: npt.NDArray[np.int8]) -> Model:
+    """Learn m, u and the prior together by EM on all candidate pairs (``em.fix_u`` false)."""
     settings = table.settings
     specs = settings.fields
     radix = max(len(spec.levels) for spec in specs) + 1
     codes, counts = _pattern_counts(levels, radix)
     m = [np.array(default_m_u(spec)[0], dtype=np.float64) for spec in specs]
+    u = [np.array(default_m_u(spec)[1], dtype=np.float64) for spec in specs]
     m, u, prior = _em(
         _decode(codes, len(specs), radix),
         counts,
@@ -227,34 +332,6 @@ def _fit_jointly(table: Table, levels: npt.NDArray[np.int8], u: list[FloatArray]
     return Model(settings, tuple(params), prior, "em")
 
 
-def _estimate_prior(
-    table: Table, levels: npt.NDArray[np.int8], params: list[FieldParams], split: int | None
-) -> float:
-    """Learn the share of matches among all pairs with m and u fixed."""
-    settings = table.settings
-    n_candidates = len(levels)
-    radix = max(len(spec.levels) for spec in settings.fields) + 1
-    codes, counts = _pattern_counts(levels, radix)
-    m = [np.array(p.m if p.m else [2.0**w for w in p.weights]) for p in params]
-    u = [np.array(p.u if p.u else [1.0] * len(p.weights)) for p in params]
-    _, _, blocked_prior = _em(
-        _decode(codes, len(params), radix),
-        counts,
-        m,
-        u,
-        [False] * len(params),
-        0.1,
-        settings.em.max_iterations,
-        learn_prior=True,
-        learn_u=False,
-    )
-    # u describes random pairs, so the prior must too: the share of matches among all
-    # possible pairs, not among the blocked candidates.
-    n = len(table)
-    possible = n * (n - 1) / 2 if split is None else split * (n - split)
-    return min(max(blocked_prior * n_candidates / max(possible, 1.0), 1e-12), 0.5)
-
-
 def train(
     records: Sequence[Record],
     settings: Settings,
@@ -263,9 +340,19 @@ def train(
 ) -> Model:
     """Learn a model from unlabelled records by expectation-maximisation.
 
-    As Splink does, the u probabilities come from a random sample of pairs, the m
-    probabilities from one EM session per blocking rule (each learning only the fields that
-    rule does not block on), and the prior from EM on all candidates with m and u fixed.
+    * u (how often a level occurs among different people) from a random sample of pairs:
+      blocked pairs are full of same-name strangers.
+    * m (how often a level occurs for the same person) by EM in one session per blocking rule,
+      each learning only the fields that rule does not block on, so no field's m comes from
+      pairs selected for agreeing on it (as Splink trains). A session holds u fixed at the
+      levels of its own pairs (blocked non-matches share more than random pairs do: a given
+      name implies a sex), and pairs the twin and sibling rules veto are left out: see the
+      notes in the source of ``_fit`` for why each of these is needed. A field's m is the mean
+      over its sessions.
+    * The prior (share of matches among all pairs), by EM over the candidate pairs with m and u
+      fixed, spread over all pairs (see :class:`~dedupe.model.Model` for why).
+    * Term frequencies of the fields that have them (see :mod:`dedupe.model`).
+
     Fields with weights or m/u in the settings keep them. With fewer than ``em.min_pairs``
     candidate pairs the defaults are returned (``model.source == "priors"``).
 
@@ -283,24 +370,27 @@ def train(
     table = _table(records, right, settings)
     split = None if right is None else len(records)
     ia, ib = candidate_pairs(table, split)
-    return _fit(table, ia, ib, _compare_all(table, ia, ib)[0], split)
+    return _fit(table, ia, ib, _compare_all(table, ia, ib), split)
 
 
-AllLevels = tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
+AllLevels = tuple[
+    npt.NDArray[np.int8], npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+]
 
 
 def _compare_all(table: Table, ia: IntArray, ib: IntArray) -> AllLevels:
-    """Return levels, twin and sibling flags of all pairs, compared in chunks."""
+    """Return levels, twin, sibling and swapped flags of all pairs, compared in chunks."""
     parts = [
         compare(table, ia[a:b], ib[a:b], similarities=False) for a, b in chunks(len(ia), _CHUNK)
     ]
     if not parts:
         none = np.zeros(0, dtype=np.bool_)
-        return np.empty((0, len(table.settings.fields)), dtype=np.int8), none, none
+        return np.empty((0, len(table.settings.fields)), dtype=np.int8), none, none, none
     return (
         np.concatenate([p.levels for p in parts]),
         np.concatenate([p.twins for p in parts]),
         np.concatenate([p.siblings for p in parts]),
+        np.concatenate([p.swapped for p in parts]),
     )
 
 
@@ -333,8 +423,43 @@ class ScoredPairs:
         return [names[i] for i in self.levels[:, col].tolist()]
 
 
-def _weights(model: Model, comparison: Comparison) -> FloatArray:
-    return _weights_of(model, comparison.levels, comparison.twins, comparison.siblings)
+def _tf_by_code(model: Model, table: Table) -> list[FloatArray | None]:
+    """Per field, the term-frequency adjustment of each vocabulary code of the table (only the
+    codes the field holds are looked up), or ``None`` for a field without term frequencies."""
+    out: list[FloatArray | None] = []
+    strings = table.vocab.strings
+    for spec, params in zip(model.settings.fields, model.params, strict=True):
+        if not params.tf or spec.column not in table.codes:
+            out.append(None)
+            continue
+        used = np.unique(table.codes[spec.column]).tolist()
+        adjust = np.zeros(len(strings), dtype=np.float64)
+        adjust[used] = [params.tf_adjustment(strings[c]) for c in used]
+        out.append(adjust)
+    return out
+
+
+def _tf_weights(
+    model: Model,
+    table: Table,
+    ia: IntArray,
+    levels: npt.NDArray[np.int8],
+    swapped: npt.NDArray[np.bool_],
+    tf: list[FloatArray | None],
+) -> list[FloatArray | None]:
+    """Per field, the term-frequency adjustment of each pair (exact agreement only; names
+    compared crosswise are not adjusted), or ``None`` when the field has none."""
+    out: list[FloatArray | None] = []
+    for col, spec in enumerate(model.settings.fields):
+        adjust = tf[col]
+        if adjust is None:
+            out.append(None)
+            continue
+        exact = levels[:, col] == 0
+        if spec.role in ("given_name", "family_name"):
+            exact &= ~swapped
+        out.append(np.where(exact, adjust[table.codes[spec.column][ia]], 0.0))
+    return out
 
 
 def _weights_of(
@@ -342,13 +467,35 @@ def _weights_of(
     levels: npt.NDArray[np.int8],
     twins: npt.NDArray[np.bool_],
     siblings: npt.NDArray[np.bool_],
+    tf: list[FloatArray | None] | None = None,
 ) -> FloatArray:
     total = np.full(len(levels), model.prior_weight, dtype=np.float64)
     for col, table in enumerate(model.weight_table()):
         total += table[levels[:, col].astype(np.int64)]
-    total += np.where(twins, model.settings.twin_weight, 0.0)
-    total += np.where(siblings, model.settings.sibling_weight, 0.0)
-    return total
+    for adjust in tf or ():
+        if adjust is not None:
+            total += adjust
+    return total + _rule_weights(model.settings, total, twins, siblings)
+
+
+def _rule_weights(
+    settings: Settings,
+    total: FloatArray,
+    twins: npt.NDArray[np.bool_],
+    siblings: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """The weight each veto adds: its setting, less whatever evidence for a match the fields
+    gave, so that a vetoed pair weighs at most ``twin_weight`` (``sibling_weight``) however
+    many fields agree (a family agrees on most of them)."""
+    rule = np.where(twins, settings.twin_weight, np.where(siblings, settings.sibling_weight, 0.0))
+    return np.where(twins | siblings, rule - np.maximum(total, 0.0), 0.0)
+
+
+def _weights(
+    model: Model, table: Table, ia: IntArray, comparison: Comparison, tf: list[FloatArray | None]
+) -> FloatArray:
+    adjust = _tf_weights(model, table, ia, comparison.levels, comparison.swapped, tf)
+    return _weights_of(model, comparison.levels, comparison.twins, comparison.siblings, adjust)
 
 
 def _probability(weight: FloatArray) -> FloatArray:
@@ -383,14 +530,16 @@ def score_table(
         The kept pairs, highest probability first.
     """
     kept: list[tuple[IntArray, IntArray, npt.NDArray[np.int8], FloatArray]] = []
+    tf = _tf_by_code(model, table)
     for a, b in chunks(len(ia), _CHUNK):
         if compared is None:
             comparison = compare(table, ia[a:b], ib[a:b], similarities=False)
             levels = comparison.levels
-            weight = _weights(model, comparison)
+            weight = _weights(model, table, ia[a:b], comparison, tf)
         else:
             levels = compared[0][a:b]
-            weight = _weights_of(model, levels, compared[1][a:b], compared[2][a:b])
+            adjust = _tf_weights(model, table, ia[a:b], levels, compared[3][a:b], tf)
+            weight = _weights_of(model, levels, compared[1][a:b], compared[2][a:b], adjust)
         keep = _probability(weight) >= threshold
         kept.append((ia[a:b][keep], ib[a:b][keep], levels[keep], weight[keep]))
         if progress is not None:
@@ -411,7 +560,13 @@ def _candidates(table: Table, ia: IntArray, ib: IntArray, model: Model) -> list[
     if len(ia) == 0:
         return []
     comparison = compare(table, ia, ib)
-    weight = _weights(model, comparison)
+    tf = _tf_weights(
+        model, table, ia, comparison.levels, comparison.swapped, _tf_by_code(model, table)
+    )
+    none = np.zeros(len(ia), dtype=np.bool_)
+    rest = _weights_of(model, comparison.levels, none, none, tf)
+    vetoes = _rule_weights(model.settings, rest, comparison.twins, comparison.siblings)
+    weight = rest + vetoes
     probability = _probability(weight)
     specs = model.settings.fields
     strings = table.vocab.strings
@@ -426,6 +581,8 @@ def _candidates(table: Table, ia: IntArray, ib: IntArray, model: Model) -> list[
             level_index = int(comparison.levels[k, col])
             names = [*spec.levels, "missing"]
             sim = float(comparison.similarity[k, col])
+            adjust = tf[col]
+            tf_weight = 0.0 if adjust is None else float(adjust[k])
             fields.append(
                 FieldComparison(
                     column=spec.column,
@@ -434,15 +591,16 @@ def _candidates(table: Table, ia: IntArray, ib: IntArray, model: Model) -> list[
                     right=_display(table, spec.column, b, strings, usable),
                     level=names[level_index],
                     similarity=None if math.isnan(sim) else sim,
-                    weight=float(tables[col][level_index]),
+                    weight=float(tables[col][level_index]) + tf_weight,
                     swapped=swapped and spec.role in ("given_name", "family_name"),
+                    tf_adjustment=tf_weight,
                 )
             )
         rules = []
         if comparison.twins[k]:
-            rules.append(RuleHit("twins", model.settings.twin_weight, _TWINS))
+            rules.append(RuleHit("twins", float(vetoes[k]), _TWINS))
         if comparison.siblings[k]:
-            rules.append(RuleHit("siblings", model.settings.sibling_weight, _SIBLINGS))
+            rules.append(RuleHit("siblings", float(vetoes[k]), _SIBLINGS))
         out.append(
             Candidate(
                 left_id=table.ids[a],
@@ -520,7 +678,8 @@ def score_candidates(
     ia = np.zeros(len(candidates), dtype=np.int64)
     ib = np.arange(1, len(candidates) + 1, dtype=np.int64)
     if threshold is not None and len(ib):
-        weight = _weights(model, compare(table, ia, ib, similarities=False))
+        comparison = compare(table, ia, ib, similarities=False)
+        weight = _weights(model, table, ia, comparison, _tf_by_code(model, table))
         keep = _probability(weight) >= threshold
         ia, ib = ia[keep], ib[keep]
     return _candidates(table, ia, ib, model)
@@ -543,6 +702,7 @@ def find_duplicates(
         InputError: When record ids repeat.
     """
     table = _table(records, None, model.settings)
+    model = model.at_size(len(table))
     ia, ib = candidate_pairs(table)
     limit = model.settings.threshold if threshold is None else threshold
     scored = score_table(table, ia, ib, model, limit)
@@ -570,6 +730,7 @@ def link(
         InputError: When record ids repeat.
     """
     table = _table(left, right, model.settings)
+    model = model.at_size(len(table))
     ia, ib = candidate_pairs(table, len(left))
     limit = model.settings.threshold if threshold is None else threshold
     scored = score_table(table, ia, ib, model, limit)

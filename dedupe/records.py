@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.normalise import name_skeleton, normalise_name, normalise_text, parse_date
-from dedupe.settings import FieldSpec, Settings
+from dedupe.settings import SINGLE_BIRTH, FieldSpec, Settings
 
 __all__ = ["DateColumns", "Record", "Table", "distinct"]
 
@@ -141,6 +141,21 @@ class Table:
         rows = np.fromiter(map(index.__getitem__, raws), dtype=np.int64, count=len(raws))
         values = np.array(parts, dtype=np.int64).reshape(-1, 5)[rows]
         return DateColumns(*(np.ascontiguousarray(values[:, k]) for k in range(5)))
+
+    @cached_property
+    def multiple_birth(self) -> npt.NDArray[np.bool_] | None:
+        """Per row, whether the ``multiple_birth`` field says a multiple birth (``None``
+        without such a field)."""
+        spec = self.settings.field_by_role("multiple_birth")
+        if spec is None or spec.column not in self.codes:
+            return None
+        used, inverse = np.unique(self.codes[spec.column], return_inverse=True)
+        strings = self.vocab.strings
+        flags = np.array(
+            [bool(strings[c]) and strings[c] not in SINGLE_BIRTH for c in used.tolist()],
+            dtype=np.bool_,
+        )
+        return np.asarray(flags[inverse.reshape(-1)], dtype=np.bool_)
 
     @cached_property
     def usable(self) -> npt.NDArray[np.bool_]:

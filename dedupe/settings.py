@@ -10,7 +10,9 @@ required)::
         {"column": "family_name", "kind": "name", "role": "family_name"},
         {"column": "date_of_birth", "kind": "date", "format": "%Y%m%d", "role": "date_of_birth"},
         {"column": "mother_name", "kind": "name", "role": "mother"},
+        {"column": "address", "kind": "text", "tf": false},
         {"column": "sex", "kind": "exact"},
+        {"column": "birth_type", "kind": "exact", "role": "multiple_birth"},
         {"column": "national_id", "kind": "id",
          "weights": {"exact": 12, "close": 4, "far": 0, "else": -6}}
       ],
@@ -32,13 +34,31 @@ Field kinds and their comparison levels (best first; a missing value is the neut
            far (>= t1), else
 ``text``   exact, close (Jaro-Winkler >= t0), far (>= t1), else
 ``date``   exact, transposed (day and month swapped), close (one digit wrong or within
-           ``date_window_days``), year (same year), else
+           ``date_window_days``), year_off (a year apart, give or take
+           ``date_window_days``: a late registration's wrong year), year (same year), else
 ``exact``  exact, else
 ``id``     exact, close (one edit), far (two edits), else
 =========  ==================================================================
 
 Roles mark fields for the data-configured rules: ``given_name`` and ``family_name`` (a swapped
-pair is recognised), ``date_of_birth`` and ``mother`` (twins and siblings are vetoed).
+pair is recognised), ``date_of_birth`` and ``mother`` (twins and siblings are vetoed), and
+``multiple_birth`` (a column such as type of birth: single, twin, triplet). Twins are the same
+mother and the same birth date (or one a few days off: ``transposed`` or ``close``) with
+clearly different given names (level ``else``); when both
+records of a pair also say a multiple birth (any value present other than single, 1, no, ...),
+given names that are not alike (``phonetic``, ``far``, ``else``, or one missing) and birth
+dates a few days apart (``close``) are enough: two children of one birth. Siblings are the
+same mother with birth dates further apart (``year_off``, ``year`` or ``else``) and given names
+not alike or one missing, or more than 18 months apart whatever the names: a child registered
+again with a wrong date (a year off, the day and month swapped too) keeps its name.
+A vetoed pair weighs at most ``twin_weight`` or ``sibling_weight`` (the rule cancels whatever
+the fields said for a match) and is left out of training.
+
+Weights are learnt unless given (see :func:`dedupe.train`): u from random pairs, m by EM in
+one session per blocking rule, and the prior and the u among candidate pairs by EM with m
+fixed. Exact agreements of ``text`` fields and of the ``given_name`` and ``family_name`` are
+adjusted by term frequency (``"tf": true`` or ``false`` on a field overrides it; a parent's
+name is not adjusted by default, as siblings share it).
 
 Blocking keys are ``transform:column`` parts joined into one key; transforms are ``exact``,
 ``phonetic``, ``initial``, ``prefixN`` (first N characters), ``year``, ``date`` and ``dmy``
@@ -76,12 +96,19 @@ Kind = Literal["name", "date", "exact", "text", "id"]
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("exact", "close", "phonetic", "far", "else"),
     "text": ("exact", "close", "far", "else"),
-    "date": ("exact", "transposed", "close", "year", "else"),
+    "date": ("exact", "transposed", "close", "year_off", "year", "else"),
     "exact": ("exact", "else"),
     "id": ("exact", "close", "far", "else"),
 }
 KINDS: frozenset[str] = frozenset(LEVELS)
-ROLES: frozenset[str] = frozenset({"given_name", "family_name", "date_of_birth", "mother"})
+ROLES: frozenset[str] = frozenset(
+    {"given_name", "family_name", "date_of_birth", "mother", "multiple_birth"}
+)
+#: Values of a ``multiple_birth`` field meaning a single birth (compared normalised); any other
+#: value present (twin, triplet, 2, ...) means a multiple birth.
+SINGLE_BIRTH: frozenset[str] = frozenset(
+    {"single", "singleton", "simple", "unique", "1", "one", "no", "n", "false", "0", "s"}
+)
 TRANSFORMS: frozenset[str] = frozenset(
     {"exact", "phonetic", "initial", "prefix", "year", "date", "dmy"}
 )
@@ -115,11 +142,16 @@ class FieldSpec:
         column: Column name in the input.
         kind: ``name``, ``date``, ``exact``, ``text`` or ``id``.
         format: ``strptime`` format for a ``date`` field (others read leniently).
-        role: ``given_name``, ``family_name``, ``date_of_birth``, ``mother`` or ``None``.
+        role: ``given_name``, ``family_name``, ``date_of_birth``, ``mother``,
+            ``multiple_birth`` or ``None``.
         thresholds: Similarity thresholds of the ``close`` and ``far`` levels (0-1).
         weights: Fixed match weights (log2 Bayes factors) per level; not learnt when given.
         m: Fixed m probabilities per level (used with ``u`` when ``weights`` is absent).
         u: Fixed u probabilities per level.
+        tf: Whether an exact agreement is weighed by the value's frequency (term-frequency
+            adjustment); ``None`` means yes for ``text`` fields and for ``name`` fields with the
+            role ``given_name`` or ``family_name``, no otherwise (a parent's name is shared by
+            siblings: its rarity measures the family's size, not the person).
     """
 
     column: str
@@ -130,6 +162,7 @@ class FieldSpec:
     weights: Mapping[str, float] | None = None
     m: Mapping[str, float] | None = None
     u: Mapping[str, float] | None = None
+    tf: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -151,6 +184,19 @@ class FieldSpec:
                 )
         if (self.m is None) != (self.u is None):
             raise SettingsError(f"field {self.column!r}: give both 'm' and 'u', or neither")
+        if self.role == "multiple_birth" and self.kind == "date":
+            raise SettingsError(f"field {self.column!r}: a multiple_birth field is not a date")
+        if self.tf and self.kind not in ("name", "text"):
+            raise SettingsError(f"field {self.column!r}: 'tf' applies to name and text fields")
+
+    @property
+    def term_frequencies(self) -> bool:
+        """Whether exact agreements on this field are adjusted by the value's frequency."""
+        if self.tf is not None:
+            return self.tf
+        if self.kind == "name":
+            return self.role in ("given_name", "family_name")
+        return self.kind == "text"
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -165,7 +211,7 @@ class FieldSpec:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-serialisable form read by :meth:`Settings.from_dict`."""
         out: dict[str, Any] = {"column": self.column, "kind": self.kind}
-        for key in ("format", "role", "weights", "m", "u"):
+        for key in ("format", "role", "weights", "m", "u", "tf"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = dict(value) if isinstance(value, Mapping) else value
@@ -229,14 +275,17 @@ class Settings:
         id_column: Column holding the record id in input files.
         blocking: Blocking rules; derived from the field kinds and roles when not given.
         threshold: Default match probability at or above which a pair is reported.
-        prior: Probability that a blocked candidate pair matches; learnt when ``None``.
+        prior: Probability that a random pair of records matches (the share of matches among
+            all pairs of the data learnt on); learnt when ``None``.
         max_block_size: Blocks of up to this many records compare all their pairs; a larger
             block is sorted on the other fields and each record meets only its neighbours.
         block_window: Width of the sorted neighbourhood in a larger block: each record meets
             the ``block_window - 1`` records on either side of it.
-        twin_weight: Weight added for the same mother and birth date but clearly different
-            given names.
-        sibling_weight: Weight added for the same mother but birth dates far apart.
+        twin_weight: Match weight at most of a pair vetoed as twins (same mother and birth
+            date, given names not alike): the rule adds this, less any evidence for a match
+            the fields gave, so it overrules every agreement of the family.
+        sibling_weight: The same for a pair vetoed as siblings (same mother, birth dates a
+            year or more apart, given names not alike).
         date_window_days: Dates this close count as ``close``.
         placeholder_names: Given names meaning "not yet named" (treated as missing).
         particles: Name particles dropped by normalisation.
@@ -298,6 +347,11 @@ class Settings:
             rules.extend(BlockingRule((f"phonetic:{n}", f"year:{dob}")) for n in names)
             if not names:
                 rules.append(BlockingRule((f"dmy:{dob}",)))
+        # A child registered again with no given name and another year meets its first
+        # registration through its mother (blocks of one family, bounded by the window).
+        mothers = [s.column for s in self.fields if s.kind == "name" and s.role == "mother"]
+        if names and dates:
+            rules.extend(BlockingRule((f"phonetic:{m}",)) for m in mothers[:1])
         # Low-cardinality exact fields (sex, district) would make huge blocks: only when
         # there is nothing else to block on.
         if not rules:
@@ -408,7 +462,8 @@ class Settings:
 def _field_from_dict(item: object) -> FieldSpec:
     if not isinstance(item, Mapping):
         raise SettingsError("each field must be an object with 'column' and 'kind'")
-    unknown = set(item) - {"column", "kind", "format", "role", "thresholds", "weights", "m", "u"}
+    known = {"column", "kind", "format", "role", "thresholds", "weights", "m", "u", "tf"}
+    unknown = set(item) - known
     if unknown:
         raise SettingsError(f"unknown field key(s): {', '.join(sorted(unknown))}")
     if "column" not in item or "kind" not in item:
@@ -424,6 +479,7 @@ def _field_from_dict(item: object) -> FieldSpec:
         weights=_float_map(item.get("weights"), f"field {column!r} weights"),
         m=_float_map(item.get("m"), f"field {column!r} m"),
         u=_float_map(item.get("u"), f"field {column!r} u"),
+        tf=None if item.get("tf") is None else bool(item["tf"]),
     )
 
 

@@ -132,3 +132,105 @@ def test_missing_input_file_exits_1(tmp_path: Path, settings_file: Path) -> None
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def register_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from bench.gen_register import small_register, write
+
+    out = tmp_path_factory.mktemp("register")
+    write(small_register(), out)
+    return out
+
+
+def test_a_saved_model_scores_the_register_again_without_learning(
+    tmp_path: Path, register_dir: Path
+) -> None:
+    """--save-model writes the learnt model; --model scores with it (no settings needed) and
+    gives the very same pairs, probabilities and clusters."""
+    data, settings = register_dir / "register.csv", register_dir / "settings.json"
+    model, first, second = tmp_path / "model.json", tmp_path / "a.csv", tmp_path / "b.csv"
+    learnt = _run(
+        "dedupe", "--settings", settings, data, "--out", first, "--save-model", model, "-v"
+    )
+    assert learnt.returncode == 0, learnt.stderr
+    assert "model: em" in learnt.stderr
+    saved = json.loads(model.read_text(encoding="utf-8"))
+    assert saved["source"] == "em" and saved["records"] == 1000
+    assert any(field["tf"] for field in saved["fields"])
+    again = _run("dedupe", "--model", model, data, "--out", second)
+    assert again.returncode == 0, again.stderr
+    assert len(_read(first)) > 100
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_link_with_a_saved_model(tmp_path: Path, settings_file: Path) -> None:
+    """link accepts --save-model and --model alike."""
+    left = _write(tmp_path / "left.csv", ROWS[:4])
+    right = _write(tmp_path / "right.csv", [ROWS[0], ["r1", "Mohammed", "Abdulahi", "20190513"]])
+    model, out = tmp_path / "model.json", tmp_path / "pairs.csv"
+    saved = _run(
+        "link", "--settings", settings_file, left, right, "--out", out, "--save-model", model
+    )
+    assert saved.returncode == 0, saved.stderr
+    reused = _run("link", "--model", model, left, right, "--out", tmp_path / "again.csv")
+    assert reused.returncode == 0, reused.stderr
+    assert _read(tmp_path / "again.csv") == _read(out)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        (json.dumps({"prior": 0.1}), "malformed model"),
+        (None, "cannot read model"),
+    ],
+)
+def test_a_bad_model_file_exits_1_with_one_line(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    """An unreadable, non-JSON or malformed model is one line on stderr and exit status 1."""
+    model = tmp_path / "model.json"
+    if content is not None:
+        model.write_text(content, encoding="utf-8")
+    data = _write(tmp_path / "in.csv", ROWS)
+    result = _run("dedupe", "--model", model, data, "--out", tmp_path / "o.csv")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error:") and message in result.stderr
+
+
+def test_a_model_whose_weights_were_edited_badly_is_refused(
+    tmp_path: Path, settings_file: Path
+) -> None:
+    """A saved model with a weight that is not a number, or a level too many, exits 1."""
+    data = _write(tmp_path / "in.csv", ROWS)
+    model = tmp_path / "model.json"
+    saved = _run(
+        "dedupe", "--settings", settings_file, data, "--out", tmp_path / "a.csv",
+        "--save-model", model,
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    for edit in ("text", "extra level"):
+        stored = json.loads(model.read_text(encoding="utf-8"))
+        if edit == "text":
+            stored["fields"][0]["weights"][0] = "heavy"
+        else:
+            stored["fields"][0]["weights"].append(1.0)
+        model.write_text(json.dumps(stored), encoding="utf-8")
+        result = _run("dedupe", "--model", model, data, "--out", tmp_path / "o.csv")
+        assert result.returncode == 1, edit
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--settings", "S", "--model", "M"], ["--model", "M", "--save-model", "N"]],
+)
+def test_settings_or_model_but_not_both(tmp_path: Path, options: list[str]) -> None:
+    """Exactly one of --settings and --model; --save-model only when learning."""
+    data = _write(tmp_path / "in.csv", ROWS)
+    result = _run("dedupe", *options, data, "--out", tmp_path / "o.csv")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -125,5 +125,16 @@ def test_late_registration_shares_a_blocking_key(changes: dict[str, str]) -> Non
 
 def test_unrelated_records_share_no_blocking_key() -> None:
     """Blocking keeps unrelated records apart."""
-    other = _record("b", given="Ali", family="Warsame", dob="2010-03-01")
+    other = _record("b", given="Ali", family="Warsame", dob="2010-03-01", mother="Sahra Ali")
     assert not set(blocking_keys(_record("a"), SETTINGS)) & set(blocking_keys(other, SETTINGS))
+
+
+def test_unnamed_registration_a_year_off_meets_its_original_through_the_mother() -> None:
+    """A first registration with no given name and the wrong year shares a key with the later
+    one (the mother's name), and is scored as the same child, not as a sibling."""
+    unnamed = _record("b", given=None, family="Abdulahi", dob="2018-05-13")
+    assert set(blocking_keys(_record("a"), SETTINGS)) & set(blocking_keys(unnamed, SETTINGS))
+    named_late = _record("c", dob="2018-05-15")
+    candidate = score_pair(_record("a"), named_late, MODEL)
+    assert candidate.level("dob") == "year_off"
+    assert not candidate.rules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -55,6 +57,7 @@ records = st.fixed_dictionaries(
         "mother": names,
         "nid": st.one_of(st.none(), st.from_regex(r"[0-9]{4,8}", fullmatch=True)),
         "sex": st.sampled_from([None, "M", "F"]),
+        "birth": st.sampled_from([None, "single", "twin", "Triplet", "1", "2"]),
     }
 )
 
@@ -127,6 +130,8 @@ def test_given_weights_are_used() -> None:
         ({"fields": [{"column": "a", "kind": "name"}], "blocking": [["soundex:a"]]}, "blocking"),
         ({"fields": [{"column": "a", "kind": "name"}], "blocking": [["exact:b"]]}, "not a field"),
         ({"fields": [{"column": "a", "kind": "name", "weights": {"perfect": 1}}]}, "level"),
+        ({"fields": [{"column": "a", "kind": "date", "tf": True}]}, "'tf' applies"),
+        ({"fields": [{"column": "a", "kind": "date", "role": "multiple_birth"}]}, "not a date"),
     ],
 )
 def test_bad_settings_raise_settings_error(data: dict[str, object], message: str) -> None:
@@ -237,17 +242,32 @@ def test_one_record_keys_equal_the_batch_keys(person: dict[str, str | None]) -> 
 
 
 #: Every field kind and every rule: close and phonetic names, swapped names, a placeholder,
-#: twins and siblings (a mother and a birth date), a free-text place and an identifier.
+#: twins and siblings (a mother and a birth date), multiple births, a free-text place and an
+#: identifier; term frequencies on the names and the place.
 FAMILY_WEIGHTS = {"exact": 6.0, "close": 4.0, "phonetic": 3.0, "far": 0.0, "else": -6.0}
-EVERY_KIND = Model.from_settings(  # the family name weighs less than the given name
+_EVERY_KIND = Model.from_settings(  # the family name weighs less than the given name
     Settings.from_dict(
         {
             "fields": [
                 field | {"weights": FAMILY_WEIGHTS} if field["column"] == "family" else field
-                for field in [*SETTINGS.to_dict()["fields"], {"column": "place", "kind": "text"}]
+                for field in [
+                    *SETTINGS.to_dict()["fields"],
+                    {"column": "place", "kind": "text"},
+                    {"column": "birth", "kind": "exact", "role": "multiple_birth"},
+                ]
             ]
         }
     )
+)
+_FREQUENCIES = {"ali": 0.2, "hassan": 0.05, "otieno": 0.1, "amani clinic": 0.3, "home": 0.5}
+EVERY_KIND = dataclasses.replace(
+    _EVERY_KIND,
+    params=tuple(
+        dataclasses.replace(p, tf=_FREQUENCIES, tf_u=0.04, tf_unseen=0.001)
+        if p.column in ("given", "family", "place")
+        else p
+        for p in _EVERY_KIND.params
+    ),
 )
 NAMES = "Hussein Husayn Mohamed Muhammad Mohammed Amina Aminah Amena Baby Ali Hassan Otieno Otiena"
 near_names = st.one_of(
@@ -272,6 +292,7 @@ near_people = st.fixed_dictionaries(
         "place": st.sampled_from([None, "Amani Hospital", "Amani Hosp.", "Amani Clinic", "Home"]),
         "nid": st.sampled_from([None, "12345678", "12345687", "12345600", "99"]),
         "sex": st.sampled_from([None, "M", "F"]),
+        "birth": st.sampled_from([None, "single", "twin", "Triplet", "1", "2"]),
     }
 )
 
@@ -282,6 +303,7 @@ TWIN = {
     "dob": "2019-05-13",
     "mother": "Hussein",
     "place": "Amani Clinic",
+    "birth": "twin",
 }
 
 
@@ -296,17 +318,20 @@ TWIN = {
         TWIN | {"given": "Hassan", "mother": "Husayn"},
         TWIN | {"given": "Baby"},
         TWIN | {"place": "Amani Hospital"},  # beside "Amani Clinic": a far text
+        TWIN | {"given": "Alia", "dob": "2019-05-14"},  # a twin born past midnight
+        TWIN | {"given": "Ali", "birth": "single"},
     ],
 )
 def test_pair_by_pair_weights_equal_the_vectorised_ones(
     new: dict[str, str | None], others: list[dict[str, str | None]]
 ) -> None:
-    """``dedupe.few`` (no arrays) gives exactly the weights of the vectorised comparison."""
+    """``dedupe.few`` (no arrays) gives exactly the weights of the vectorised comparison,
+    term-frequency adjustments and multiple births included."""
     import numpy as np
 
     from dedupe import few
     from dedupe.compare import compare
-    from dedupe.matching import _weights
+    from dedupe.matching import _tf_by_code, _weights
     from dedupe.records import Table
 
     left = Record("new", new)
@@ -314,5 +339,6 @@ def test_pair_by_pair_weights_equal_the_vectorised_ones(
     table = Table([left, *right], EVERY_KIND.settings)
     ia = np.zeros(len(right), dtype=np.int64)
     ib = np.arange(1, len(right) + 1, dtype=np.int64)
-    expected = _weights(EVERY_KIND, compare(table, ia, ib, similarities=False)).tolist()
+    comparison = compare(table, ia, ib, similarities=False)
+    expected = _weights(EVERY_KIND, table, ia, comparison, _tf_by_code(EVERY_KIND, table)).tolist()
     assert few.weights(left, right, EVERY_KIND) == expected
