@@ -23,7 +23,7 @@ from registry.db import utcnow
 from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
-from registry.services import audit
+from registry.services import audit, match_models
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 
 REVIEW_THRESHOLD = 0.80
@@ -86,8 +86,19 @@ SETTINGS: dict[EventType, dict[str, Any]] = {
 }
 
 
+def model(event_type: EventType, session: Session | None = None) -> dedupe.Model:
+    """The model the look-up and ``crvs dedupe scan`` apply: with a session, the register's
+    active trained model when one is stored (``services.match_models``, cached per process);
+    otherwise the hand-set weights, the cold-start default."""
+    if session is not None:
+        stored = match_models.active(session, event_type)
+        if stored is not None:
+            return stored
+    return hand_set(event_type)
+
+
 @cache
-def model(event_type: EventType) -> dedupe.Model:
+def hand_set(event_type: EventType) -> dedupe.Model:
     return dedupe.Model.from_settings(dedupe.Settings.from_dict(SETTINGS[event_type]))
 
 
@@ -136,10 +147,10 @@ def as_match_record(
     ``as_type`` lets a death be compared as a person against birth records (its date of
     birth against the child's).
     """
-    return dedupe.Record(record.id, _person_values(record.event_type, as_type, version, area_code))
+    return dedupe.Record(record.id, person_values(record.event_type, as_type, version, area_code))
 
 
-def _person_values(
+def person_values(
     kind: str, as_type: EventType, person: Any, area_code: str | None
 ) -> dict[str, str | None]:
     """``_values`` of a version, or of a row with a version's column names."""
@@ -253,7 +264,7 @@ def _candidates(
     )
     out = []
     for row in found:
-        values = _person_values(row.event_type, event_type, row, row.code)
+        values = person_values(row.event_type, event_type, row, row.code)
         out.append((row.id, row.status, dedupe.Record(row.id, values)))
     return out
 
@@ -278,7 +289,9 @@ def score(
     if not rows:
         return []
     status = {record_id: state for record_id, state, _ in rows}
-    scored = dedupe.score_candidates(match, [m for _, _, m in rows], model(against), threshold)
+    scored = dedupe.score_candidates(
+        match, [m for _, _, m in rows], model(against, session), threshold
+    )
     return [Scored(c.right_id, status[c.right_id], c) for c in scored]
 
 

@@ -1,0 +1,350 @@
+"""``crvs dedupe scan``: the whole register re-keyed and re-scored on ``dedupe``'s batch path.
+
+The per-declaration look-up (``services.duplicates``) asks the database for the records that
+share a key with one record. A scan instead reads the current versions of every chosen record
+in one streamed query (plain rows, no ORM objects), prepares them as one ``dedupe`` table,
+lets the library find the candidate pairs of every block at once and score them in arrays, and
+then writes in bulk: the blocking keys that changed, the new suspected duplicates with their
+explanation, and one audit event per new suspected duplicate.
+
+The same value mapping and the same model as the look-up apply, so a scan finds the pairs the
+look-ups would have found. Pairs already stored (in either direction, whatever their status)
+are left alone: a decided pair is never reopened. Pairs with a facility notification are left
+to the declaration that completes it (a scan completes no notification). Two registered
+records of one person are stored like any other pair: a registrar resolves them by cancelling
+one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+import dedupe
+from dedupe.blocking import candidate_pairs, rule_keys
+from dedupe.matching import score_table
+from dedupe.records import Table
+from registry.domain import EventType, Status
+from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
+from registry.services import audit, duplicates, match_models
+from registry.services.scoping import Actor
+
+#: ``progress(stage, done, total)``: stages are ``reading``, ``scoring`` and ``storing``.
+Progress = Callable[[str, int, int], None]
+_READ_BATCH = 10_000
+_KEY_BATCH = 5_000  # record ids per statement (SQLite allows 32,766 parameters)
+_WRITE_BATCH = 5_000
+
+COLUMNS = (
+    Record.id,
+    Record.event_type,
+    Record.status,
+    Record.created_at,
+    RecordVersion.given_names,
+    RecordVersion.family_name,
+    RecordVersion.date_of_birth,
+    RecordVersion.sex,
+    RecordVersion.mother_given_names,
+    RecordVersion.mother_family_name,
+    RecordVersion.event_date,
+    Area.code,
+)
+
+
+def _current(event_type: EventType) -> Any:
+    """Current versions of the event type's records that can still be duplicates."""
+    return (
+        select(*COLUMNS)
+        .join(
+            RecordVersion,
+            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
+        )
+        .join(Area, Area.id == Record.area_id)
+        .where(Record.event_type == event_type.value, Record.status != Status.REJECTED.value)
+    )
+
+
+def _in_area(area_path: str) -> Any:
+    return Record.area_path.startswith(area_path, autoescape=True)
+
+
+@dataclass
+class Batch:
+    """Records read for matching, in order of creation (oldest first)."""
+
+    ids: list[str] = field(default_factory=list)
+    records: list[dedupe.Record] = field(default_factory=list)
+    created: list[datetime] = field(default_factory=list)
+    notified: list[bool] = field(default_factory=list)
+
+    def add(self, row: Any, event_type: EventType, strings: dict[str, str]) -> None:
+        values = duplicates.person_values(row.event_type, event_type, row, row.code)
+        # Names come from small pools: one string object per distinct value keeps memory flat.
+        shared = {k: None if v is None else strings.setdefault(v, v) for k, v in values.items()}
+        self.ids.append(row.id)
+        self.records.append(dedupe.Record(row.id, shared))
+        self.created.append(row.created_at)
+        self.notified.append(row.status == Status.NOTIFIED)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _read(
+    session: Session,
+    stmt: Any,
+    event_type: EventType,
+    batch: Batch,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> None:
+    strings: dict[str, str] = {}
+    result = session.execute(stmt.execution_options(yield_per=_READ_BATCH))
+    for partition in result.partitions():
+        for row in partition:
+            batch.add(row, event_type, strings)
+        if progress is not None:
+            progress("reading", len(batch), max(total, len(batch)))
+
+
+def current_records(
+    session: Session, event_type: EventType, area_path: str | None = None
+) -> list[dedupe.Record]:
+    """The comparable values of the current version of every record that can be matched."""
+    stmt = _current(event_type).order_by(Record.created_at, Record.id)
+    if area_path is not None:
+        stmt = stmt.where(_in_area(area_path))
+    batch = Batch()
+    _read(session, stmt, event_type, batch)
+    return batch.records
+
+
+def _count(session: Session, event_type: EventType, area_path: str | None) -> int:
+    stmt = select(func.count()).where(
+        Record.event_type == event_type.value, Record.status != Status.REJECTED.value
+    )
+    if area_path is not None:
+        stmt = stmt.where(_in_area(area_path))
+    return session.scalar(stmt) or 0
+
+
+# -- blocking keys -------------------------------------------------------------------------------
+
+
+def _fresh_keys(table: Table, event_type: EventType) -> list[set[str]]:
+    """Per row of ``table``, its blocking keys as stored in ``dedupe_keys``."""
+    out: list[set[str]] = [set() for _ in range(len(table))]
+    for index in range(len(table.settings.blocking)):
+        codes, strings = rule_keys(table, index)
+        stored = [f"{event_type.value}|{s}" for s in strings]
+        for row, code in enumerate(codes.tolist()):
+            if code >= 0:
+                out[row].add(stored[code])
+    return out
+
+
+def refresh_keys(
+    session: Session, event_type: EventType, ids: Sequence[str], table: Table
+) -> tuple[int, int]:
+    """Make ``dedupe_keys`` hold exactly the current keys of ``ids`` (rows of ``table``).
+
+    Only the keys that changed are written. Returns (keys added, keys removed).
+    """
+    fresh = _fresh_keys(table, event_type)
+    added = removed = 0
+    for start in range(0, len(ids), _KEY_BATCH):
+        part = ids[start : start + _KEY_BATCH]
+        stored: dict[str, dict[str, int]] = defaultdict(dict)
+        rows = session.execute(
+            select(DedupeKey.id, DedupeKey.record_id, DedupeKey.key).where(
+                DedupeKey.record_id.in_(part)
+            )
+        )
+        for key_id, record_id, key in rows:
+            stored[record_id][key] = key_id
+        stale: list[int] = []
+        new: list[dict[str, str]] = []
+        for offset, record_id in enumerate(part):
+            want = fresh[start + offset]
+            have = stored.get(record_id, {})
+            stale.extend(key_id for key, key_id in have.items() if key not in want)
+            new.extend({"record_id": record_id, "key": k} for k in sorted(want - have.keys()))
+        if stale:
+            session.execute(delete(DedupeKey).where(DedupeKey.id.in_(stale)))
+        if new:
+            session.execute(insert(DedupeKey), new)
+        added, removed = added + len(new), removed + len(stale)
+    return added, removed
+
+
+# -- the scan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    event_type: EventType
+    records: int  # records chosen (in the area when one was given)
+    compared: int  # records in the batch (with those outside the area sharing a key)
+    pairs: int  # candidate pairs scored
+    found: int  # pairs at or above the review threshold
+    new: int  # new suspected duplicates stored
+    keys_added: int
+    keys_removed: int
+
+
+def _neighbours(event_type: EventType, area_path: str) -> Any:
+    """Records outside the area that share a stored key with a record inside it."""
+    inside = aliased(Record)
+    mine = (
+        select(DedupeKey.key)
+        .join(inside, inside.id == DedupeKey.record_id)
+        .where(inside.event_type == event_type.value, _area_of(inside, area_path))
+    )
+    sharing = select(DedupeKey.record_id).where(DedupeKey.key.in_(mine)).distinct()
+    return _current(event_type).where(Record.id.in_(sharing), ~_in_area(area_path))
+
+
+def _area_of(alias: Any, area_path: str) -> Any:
+    return alias.area_path.startswith(area_path, autoescape=True)
+
+
+def _paired(session: Session, event_type: EventType) -> set[tuple[str, str]]:
+    """Every stored pair of the event type, whatever its status, in both directions."""
+    newer = aliased(Record)
+    rows = session.execute(
+        select(DuplicateCandidate.record_id, DuplicateCandidate.existing_id)
+        .join(newer, newer.id == DuplicateCandidate.record_id)
+        .where(newer.event_type == event_type.value)
+    )
+    out: set[tuple[str, str]] = set()
+    for a, b in rows:
+        out.add((a, b))
+        out.add((b, a))
+    return out
+
+
+def scan(
+    session: Session,
+    event_type: EventType,
+    *,
+    area_path: str | None = None,
+    actor: Actor | None = None,
+    username: str | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Re-key the chosen records and store the suspected duplicates found among them.
+
+    ``area_path`` chooses the records of an area's subtree; they are compared with each other
+    and with the records elsewhere that share a blocking key with one of them.
+    """
+    match_models.active(session, event_type, fresh=True)
+    model = duplicates.model(event_type, session)
+    keyed = duplicates.hand_set(event_type).settings  # the look-up's keys come from these
+    stmt = _current(event_type)
+    if area_path is not None:
+        stmt = stmt.where(_in_area(area_path))
+    total = _count(session, event_type, area_path)
+    batch = Batch()
+    _read(session, stmt.order_by(Record.created_at, Record.id), event_type, batch, progress, total)
+    chosen = len(batch)
+    inside = np.ones(chosen, dtype=np.bool_)
+    if area_path is None:
+        table = Table(batch.records, model.settings)
+        same = model.settings.blocking == keyed.blocking
+        added, removed = refresh_keys(
+            session, event_type, batch.ids, table if same else Table(batch.records, keyed)
+        )
+    else:
+        # The area's keys first: the records elsewhere are found through them.
+        added, removed = refresh_keys(session, event_type, batch.ids, Table(batch.records, keyed))
+        session.flush()
+        _read(session, _neighbours(event_type, area_path), event_type, batch)
+        order = sorted(range(len(batch)), key=lambda i: (batch.created[i], batch.ids[i]))
+        batch = Batch(
+            [batch.ids[i] for i in order],
+            [batch.records[i] for i in order],
+            [batch.created[i] for i in order],
+            [batch.notified[i] for i in order],
+        )
+        inside = np.array([i < chosen for i in order], dtype=np.bool_)
+        table = Table(batch.records, model.settings)
+    session.flush()
+
+    ia, ib = candidate_pairs(table)
+    scored = score_table(
+        table,
+        ia,
+        ib,
+        model,
+        duplicates.REVIEW_THRESHOLD,
+        progress=None if progress is None else lambda done, n: progress("scoring", done, n),
+    )
+    notified = np.array(batch.notified, dtype=np.bool_)
+    keep = ~notified[scored.left] & ~notified[scored.right]
+    keep &= inside[scored.left] | inside[scored.right]
+    # Rows are in order of creation: the later row of a pair is the newer declaration.
+    older, newer = scored.left[keep].tolist(), scored.right[keep].tolist()
+    paired = _paired(session, event_type)
+    fresh: dict[int, list[int]] = defaultdict(list)
+    for old, new in zip(older, newer, strict=True):
+        if (batch.ids[new], batch.ids[old]) not in paired:
+            fresh[new].append(old)
+    stored = _store(session, actor, username, batch, fresh, model, progress)
+    return ScanResult(event_type, chosen, len(batch), len(ia), len(older), stored, added, removed)
+
+
+def _store(
+    session: Session,
+    actor: Actor | None,
+    username: str | None,
+    batch: Batch,
+    fresh: dict[int, list[int]],
+    model: dedupe.Model,
+    progress: Progress | None,
+) -> int:
+    """Explain and insert the new pairs in bulk, with one audit event each."""
+    total = sum(len(v) for v in fresh.values())
+    rows: list[dict[str, Any]] = []
+    done = 0
+    for new, olds in sorted(fresh.items()):
+        found = dedupe.score_candidates(batch.records[new], [batch.records[o] for o in olds], model)
+        for candidate in found:
+            rows.append(
+                {
+                    "record_id": candidate.left_id,
+                    "existing_id": candidate.right_id,
+                    "probability": candidate.probability,
+                    "match_weight": candidate.match_weight,
+                    "explanation": candidate.explain(),
+                    "status": "open",
+                }
+            )
+            audit.record(
+                session,
+                actor,
+                "duplicate_suspected",
+                record_id=candidate.left_id,
+                username=username,
+                details={
+                    "existing": candidate.right_id,
+                    "probability": round(candidate.probability, 4),
+                    "scan": True,
+                },
+            )
+        done += len(olds)
+        if len(rows) >= _WRITE_BATCH:
+            session.execute(insert(DuplicateCandidate), rows)
+            rows = []
+        if progress is not None:
+            progress("storing", done, total)
+    if rows:
+        session.execute(insert(DuplicateCandidate), rows)
+    session.flush()
+    return total
