@@ -1,9 +1,15 @@
-"""Scale benchmark: our command line and Splink on N generated people (default 1,000,000).
+"""Scale benchmark: our command line and Splink on N generated records (default 1,000,000).
 
 Each tool runs in its own child process; the script prints wall time, peak memory (the
 child's own ru_maxrss) and pairwise precision / recall against the known duplicates.
 
-    .venv/bin/python bench/dedupe_scale.py --n 1000000 [--skip-splink | --only splink]
+``--data register`` (the default) is the generated civil register of ``bench/gen_register.py``
+(small name pools, families, twins, late re-registrations) with its documented settings, and
+Splink configured as in ``bench/dedupe_registers.py``; ``--data people`` is the older generator
+``bench/gen_people.py`` (mostly unique names) with the settings and Splink model used before.
+
+    .venv/bin/python bench/dedupe_scale.py --n 1000000 [--data register|people]
+        [--skip-splink | --only ours|splink]
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,9 +26,11 @@ import time
 from itertools import combinations
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gen_people import generate
+from bench import gen_register
+from bench.dedupe_registers import SPLINK as SPLINK_REGISTER
+from bench.gen_people import generate
 
 SETTINGS = {
     "id_column": "rec_id",
@@ -36,15 +45,13 @@ SETTINGS = {
 }
 
 OURS = """
-import resource, sys
+import sys
 from dedupe.cli import main
-status = main(sys.argv[1:])
-print("MAXRSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
-sys.exit(status)
+sys.exit(main(sys.argv[1:]))
 """
 
 SPLINK = """
-import resource, sys
+import sys
 import pandas as pd
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -82,7 +89,6 @@ rows = linker.inference.predict(threshold_match_probability=threshold).as_pandas
 rows[["rec_id_l", "rec_id_r"]].rename(
     columns={"rec_id_l": "left_id", "rec_id_r": "right_id"}
 ).to_csv(out, index=False)
-print("MAXRSS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """
 
 
@@ -94,19 +100,20 @@ def _truth(ids: list[str]) -> set[frozenset[str]]:
 
 
 def _run(code: str, args: list[str], out: Path) -> tuple[set[frozenset[str]], float, float]:
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(result.stderr[-2000:])
-    rss_kib = max(
-        int(line.split()[1]) for line in result.stderr.splitlines() if line.startswith("MAXRSS")
-    )
+    """Run ``code`` in a child; return its pairs, wall time and peak RSS (the child's own)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL, stderr=err
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise SystemExit(err.read()[-2000:])
     with out.open(newline="", encoding="utf-8") as handle:
         found = {frozenset((r["left_id"], r["right_id"])) for r in csv.DictReader(handle)}
-    return found, elapsed, rss_kib / 1024
+    return found, elapsed, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -116,25 +123,37 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument("--only", choices=["ours", "splink"], help="run one tool only")
+    parser.add_argument("--data", choices=["register", "people"], default="register")
     args = parser.parse_args()
-    rows = generate(args.n, args.seed)
-    truth = _truth([r["rec_id"] for r in rows])
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        data = work / "people.csv"
-        with data.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
         settings = work / "settings.json"
-        settings.write_text(json.dumps(SETTINGS), encoding="utf-8")
+        if args.data == "register":
+            register = gen_register.generate(args.n, args.seed)
+            gen_register.write(register, work)
+            data = work / "register.csv"
+            truth = register.truth_pairs()
+            splink_code = SPLINK_REGISTER
+            del register
+        else:
+            rows = generate(args.n, args.seed)
+            truth = _truth([r["rec_id"] for r in rows])
+            data = work / "people.csv"
+            with data.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+            del rows
+            settings.write_text(json.dumps(SETTINGS), encoding="utf-8")
+            splink_code = SPLINK
         print(
-            f"{args.n:,} records, {len(truth):,} true duplicate pairs, threshold {args.threshold}"
+            f"{args.n:,} records ({args.data}), {len(truth):,} true duplicate pairs, "
+            f"threshold {args.threshold}"
         )
         print(f"{'tool':<9}{'pairs':>10}{'P':>8}{'R':>8}{'F1':>8}{'time s':>9}{'peak MiB':>10}")
         tools = [("ours", OURS, ["dedupe", "--settings", str(settings), str(data), "--out"])]
         if not args.skip_splink:
-            tools.append(("splink", SPLINK, [str(data)]))
+            tools.append(("splink", splink_code, [str(data)]))
         if args.only:
             tools = [tool for tool in tools if tool[0] == args.only]
         for name, code, prefix in tools:
