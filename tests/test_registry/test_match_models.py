@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +20,7 @@ from registry.domain import EventType
 from registry.errors import Conflict
 from registry.models import AuditEvent, DuplicateCandidate, MatchModel
 from registry.services import dedupe_scan, duplicates, match_models
+from tests.factories import ApiClient, birth
 from tests.test_registry.test_dedupe_scan import child, declare, small_register
 
 
@@ -165,3 +170,90 @@ def test_train_then_models_lists_the_active_version(db_url: str) -> None:
     assert listed[1].split()[:2] == ["birth", "v1"]
     assert "active" not in listed[1]
     assert crvs("dedupe", "models", "--event-type", "deaths").stdout.startswith("no trained")
+
+
+# -- the probability shown to registrars ---------------------------------------------------------
+
+
+def test_a_month_apart_another_mother_and_district_is_never_shown_at_90_percent(
+    api: ApiClient,
+) -> None:
+    """The issue's case: same child's name, birth dates a month apart, a different mother, a
+    different district. The registry shows it below 0.9 (the weights alone gave "100 %")."""
+    clerk, other = api.as_user("clerk"), api.as_user("clerk.d21")
+    first = birth(60, child={"given_names": "Daniel", "family_name": "Cheruiyot", "sex": "male"})
+    first["mother"].update(given_names="Hibo", family_name="Wanjala")
+    clerk.declare(body=first)
+    second = birth(30, child={"given_names": "Daniel", "family_name": "Cheruiyot", "sex": "male"})
+    second["mother"].update(given_names="Hibo", family_name="Gachanja")
+    second["place"] = {"type": "health_facility", "facility_code": "F211"}
+    second["mother"]["residence_area_code"] = "D21"
+    again = other.declare(body=second)
+    shown = api.as_user("registrar.r1").get("/api/v1/duplicates").json["items"]
+    shown += api.as_user("registrar.d21").get("/api/v1/duplicates").json["items"]
+    mine = [item for item in shown if again["id"] in (item["record"]["id"], item["existing"]["id"])]
+    assert all(item["probability"] < 0.9 for item in mine)
+    a = dedupe.Record("a", _values("Daniel", "Cheruiyot", first, "D11"))
+    b = dedupe.Record("b", _values("Daniel", "Cheruiyot", second, "D21"))
+    assert dedupe.score_pair(a, b, duplicates.model(EventType.BIRTH)).probability < 0.9
+
+
+def _values(given: str, family: str, body: dict[str, Any], area: str) -> dict[str, str | None]:
+    return {
+        "given_names": given,
+        "family_name": family,
+        "date_of_birth": body["child"]["date_of_birth"],
+        "sex": body["child"]["sex"],
+        "mother": f"{body['mother']['given_names']} {body['mother']['family_name']}",
+        "area": area,
+    }
+
+
+MOTHER_GIVEN = ["Grace", "Hibo", "Fatima", "Mary", "Esther", "Amina", "Wanjiru", "Achieng"]
+MOTHER_FAMILY = ["Otieno", "Wanjala", "Gachanja", "Mohamed", "Kamau", "Barasa", "Hassan"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    child_given=st.sampled_from(["Daniel", "Mohamed", "Amina", "Grace", "Juma", "Fatuma"]),
+    child_family=st.sampled_from(["Cheruiyot", "Otieno", "Ali", "Kamau"]),
+    born=st.dates(date(2000, 1, 1), date(2026, 6, 30)),
+    apart=st.integers(8, 3 * 365),
+    swap=st.booleans(),
+    mothers=st.tuples(
+        st.sampled_from(MOTHER_GIVEN),
+        st.sampled_from(MOTHER_FAMILY),
+        st.sampled_from(MOTHER_GIVEN),
+        st.sampled_from(MOTHER_FAMILY),
+    ),
+    sex=st.sampled_from(["male", "female"]),
+    areas=st.sampled_from([("D11", "D11"), ("D11", "D21")]),
+)
+def test_dates_more_than_a_week_apart_and_another_mother_never_reach_90_percent(
+    child_given: str,
+    child_family: str,
+    born: date,
+    apart: int,
+    swap: bool,
+    mothers: tuple[str, str, str, str],
+    sex: str,
+    areas: tuple[str, str],
+) -> None:
+    """Whatever else agrees (names, sex, district), a pair whose birth dates differ by more
+    than a week and whose mothers differ is shown below 0.9, with a day/month swap too."""
+    other = date(born.year, born.day, born.month) if swap and born.day <= 12 else None
+    later = other if other is not None and abs((other - born).days) > 7 else born
+    if later == born:
+        later = born + timedelta(days=apart)
+    mother_a, mother_b = f"{mothers[0]} {mothers[1]}", f"{mothers[2]} {mothers[3]}"
+    assume(mother_a != mother_b)
+    common = {"given_names": child_given, "family_name": child_family, "sex": sex}
+    a = dedupe.Record(
+        "a", {**common, "date_of_birth": born.isoformat(), "mother": mother_a, "area": areas[0]}
+    )
+    b = dedupe.Record(
+        "b", {**common, "date_of_birth": later.isoformat(), "mother": mother_b, "area": areas[1]}
+    )
+    scored = dedupe.score_pair(a, b, duplicates.model(EventType.BIRTH))
+    assume(scored.level("mother") in ("far", "else"))  # "close" would be a spelling of her
+    assert scored.probability < 0.9
