@@ -82,8 +82,23 @@ def prepare(
     return url, people
 
 
-def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, int, int]) -> None:
-    area_id, area_path, facility_id, office_id, clerk_id = ids
+def load(
+    engine: Any,
+    people: list[dict[str, Any]],
+    ids: tuple[int, str, int, int, int],
+    areas: dict[str, tuple[int, str]] | None = None,
+) -> None:
+    """COPY registered births, their current versions and blocking keys.
+
+    A person born in one of ``areas`` (its ``"area"`` code maps to the area's id and path)
+    is registered there; the others in the area of ``ids``.
+    """
+    default_id, default_path, facility_id, office_id, clerk_id = ids
+    areas = areas or {}
+
+    def area_of(p: dict[str, Any]) -> tuple[int, str]:
+        return areas.get(p.get("area", ""), (default_id, default_path))
+
     settings = duplicates.model(EventType.BIRTH).settings
     now = datetime.now(UTC).isoformat()
     raw = engine.raw_connection()
@@ -98,7 +113,8 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
                 dedupe.Record(rid, {
                     "given_names": p["given_names"], "family_name": p["family_name"],
                     "date_of_birth": p["born"].isoformat(), "sex": p["sex"],
-                    "mother": f"{p['mother_given']} {p['mother_family']}", "area": "D11",
+                    "mother": f"{p['mother_given']} {p['mother_family']}",
+                    "area": p.get("area", "D11"),
                 })
                 for rid, p in zip(record_ids, part, strict=True)
             ]  # fmt: skip
@@ -111,6 +127,7 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
                 for rid, p in zip(record_ids, part, strict=True):
                     seq += 1
                     body = f"O11-B{p['born'].year}X-{seq:07d}"
+                    area_id, area_path = area_of(p)
                     copy.write_row((rid, "birth", "registered", 1, area_id, area_path,
                                     f"{body}-{check_character(body)}", office_id, p["born"],
                                     "current", clerk_id, now, now, p["born"], p["sex"]))  # fmt: skip
@@ -121,6 +138,7 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
                 "mother_given_names, mother_family_name) FROM STDIN"
             ) as copy:
                 for rid, p in zip(record_ids, part, strict=True):
+                    area_id = area_of(p)[0]
                     copy.write_row((rid, 1, "declaration", now, clerk_id, "{}", p["born"],
                                     p["sex"], p["given_names"], p["family_name"],
                                     "health_facility", area_id, facility_id, area_id, p["born"],

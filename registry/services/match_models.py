@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 import dedupe
@@ -40,17 +40,16 @@ class _Cached:
     model: dedupe.Model | None
 
 
-_CACHE: dict[tuple[str, str], _Cached] = {}
+_CACHE: dict[tuple[Engine, str], _Cached] = {}
 
 ACTIVE = select(MatchModel.id, MatchModel.version).where(
     MatchModel.event_type == bindparam("event_type"), MatchModel.active.is_(True)
 )
 
 
-def _database(session: Session) -> str:
+def _database(session: Session) -> Engine:
     bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    return str(engine.url)
+    return bind.engine if isinstance(bind, Connection) else bind
 
 
 def active(session: Session, event_type: EventType, *, fresh: bool = False) -> dedupe.Model | None:
