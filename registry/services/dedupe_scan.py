@@ -39,8 +39,7 @@ from registry.services.scoping import Actor
 #: ``progress(stage, done, total)``: stages are ``reading``, ``scoring`` and ``storing``.
 Progress = Callable[[str, int, int], None]
 _READ_BATCH = 10_000
-_KEY_BATCH = 5_000  # record ids per statement (SQLite allows 32,766 parameters)
-_WRITE_BATCH = 5_000
+_WRITE_BATCH = 5_000  # rows or ids per statement (SQLite allows 32,766 parameters)
 
 COLUMNS = (
     Record.id,
@@ -138,50 +137,71 @@ def _count(session: Session, event_type: EventType, area_path: str | None) -> in
 # -- blocking keys -------------------------------------------------------------------------------
 
 
-def _fresh_keys(table: Table, event_type: EventType) -> list[set[str]]:
-    """Per row of ``table``, its blocking keys as stored in ``dedupe_keys``."""
-    out: list[set[str]] = [set() for _ in range(len(table))]
+def refresh_keys(
+    session: Session,
+    event_type: EventType,
+    ids: Sequence[str],
+    table: Table,
+    area_path: str | None = None,
+) -> tuple[int, int]:
+    """Make ``dedupe_keys`` hold exactly the current keys of ``ids`` (the rows of ``table``).
+
+    The stored keys of the chosen records are read in one streamed query and compared with the
+    fresh ones rule by rule; only the keys that changed are written. Keys of a record that is
+    not among ``ids`` (declared since the records were read) are left alone. Returns (keys
+    added, keys removed).
+    """
+    prefix = f"{event_type.value}|"
+    rules = []
     for index in range(len(table.settings.blocking)):
         codes, strings = rule_keys(table, index)
-        stored = [f"{event_type.value}|{s}" for s in strings]
-        for row, code in enumerate(codes.tolist()):
-            if code >= 0:
-                out[row].add(stored[code])
-    return out
-
-
-def refresh_keys(
-    session: Session, event_type: EventType, ids: Sequence[str], table: Table
-) -> tuple[int, int]:
-    """Make ``dedupe_keys`` hold exactly the current keys of ``ids`` (rows of ``table``).
-
-    Only the keys that changed are written. Returns (keys added, keys removed).
-    """
-    fresh = _fresh_keys(table, event_type)
-    added = removed = 0
-    for start in range(0, len(ids), _KEY_BATCH):
-        part = ids[start : start + _KEY_BATCH]
-        stored: dict[str, dict[str, int]] = defaultdict(dict)
-        rows = session.execute(
-            select(DedupeKey.id, DedupeKey.record_id, DedupeKey.key).where(
-                DedupeKey.record_id.in_(part)
-            )
+        rules.append((codes, [prefix + s for s in strings]))
+    seen = [np.zeros(len(ids), dtype=np.bool_) for _ in rules]
+    row_of = {record_id: row for row, record_id in enumerate(ids)}
+    stmt = (
+        select(DedupeKey.id, DedupeKey.record_id, DedupeKey.key)
+        .join(Record, Record.id == DedupeKey.record_id)
+        .where(Record.event_type == event_type.value, Record.status != Status.REJECTED.value)
+    )
+    if area_path is not None:
+        stmt = stmt.where(_in_area(area_path))
+    stale: list[int] = []
+    result = session.execute(stmt.execution_options(yield_per=_READ_BATCH * 5))
+    for partition in result.partitions():
+        for key_id, record_id, key in partition:
+            row = row_of.get(record_id)
+            if row is None:
+                continue
+            rule = _rule_index(key, prefix, len(rules))
+            if rule is not None:
+                codes, strings = rules[rule]
+                code = int(codes[row])
+                if code >= 0 and strings[code] == key and not seen[rule][row]:
+                    seen[rule][row] = True
+                    continue
+            stale.append(key_id)
+    for start in range(0, len(stale), _WRITE_BATCH):
+        session.execute(
+            delete(DedupeKey).where(DedupeKey.id.in_(stale[start : start + _WRITE_BATCH]))
         )
-        for key_id, record_id, key in rows:
-            stored[record_id][key] = key_id
-        stale: list[int] = []
-        new: list[dict[str, str]] = []
-        for offset, record_id in enumerate(part):
-            want = fresh[start + offset]
-            have = stored.get(record_id, {})
-            stale.extend(key_id for key, key_id in have.items() if key not in want)
-            new.extend({"record_id": record_id, "key": k} for k in sorted(want - have.keys()))
-        if stale:
-            session.execute(delete(DedupeKey).where(DedupeKey.id.in_(stale)))
-        if new:
-            session.execute(insert(DedupeKey), new)
-        added, removed = added + len(new), removed + len(stale)
-    return added, removed
+    added = 0
+    for (codes, strings), found in zip(rules, seen, strict=True):
+        missing = np.flatnonzero((codes >= 0) & ~found).tolist()
+        for start in range(0, len(missing), _WRITE_BATCH):
+            rows = [
+                {"record_id": ids[row], "key": strings[int(codes[row])]}
+                for row in missing[start : start + _WRITE_BATCH]
+            ]
+            session.execute(insert(DedupeKey), rows)
+        added += len(missing)
+    return added, len(stale)
+
+
+def _rule_index(key: str, prefix: str, rules: int) -> int | None:
+    if not key.startswith(prefix):
+        return None
+    head = key[len(prefix) : key.find(":", len(prefix))]
+    return int(head) if head.isdigit() and int(head) < rules else None
 
 
 # -- the scan ------------------------------------------------------------------------------------
@@ -263,7 +283,9 @@ def scan(
         )
     else:
         # The area's keys first: the records elsewhere are found through them.
-        added, removed = refresh_keys(session, event_type, batch.ids, Table(batch.records, keyed))
+        added, removed = refresh_keys(
+            session, event_type, batch.ids, Table(batch.records, keyed), area_path
+        )
         session.flush()
         _read(session, _neighbours(event_type, area_path), event_type, batch)
         order = sorted(range(len(batch)), key=lambda i: (batch.created[i], batch.ids[i]))
@@ -310,41 +332,67 @@ def _store(
     progress: Progress | None,
 ) -> int:
     """Explain and insert the new pairs in bulk, with one audit event each."""
-    total = sum(len(v) for v in fresh.values())
+    wanted = {(new, old) for new, olds in fresh.items() for old in olds}
+    explained = _explain(batch, wanted, model)
     rows: list[dict[str, Any]] = []
-    done = 0
-    for new, olds in sorted(fresh.items()):
-        found = dedupe.score_candidates(batch.records[new], [batch.records[o] for o in olds], model)
-        for candidate in found:
-            rows.append(
-                {
-                    "record_id": candidate.left_id,
-                    "existing_id": candidate.right_id,
-                    "probability": candidate.probability,
-                    "match_weight": candidate.match_weight,
-                    "explanation": candidate.explain(),
-                    "status": "open",
-                }
-            )
-            audit.record(
-                session,
-                actor,
-                "duplicate_suspected",
-                record_id=candidate.left_id,
-                username=username,
-                details={
-                    "existing": candidate.right_id,
-                    "probability": round(candidate.probability, 4),
-                    "scan": True,
-                },
-            )
-        done += len(olds)
+    for done, (new, old) in enumerate(sorted(wanted), start=1):
+        candidate = explained.get((new, old))
+        if candidate is None:  # not met again in the smaller batch: weighed on its own
+            candidate = dedupe.score_candidates(batch.records[new], [batch.records[old]], model)[0]
+        rows.append(
+            {
+                "record_id": candidate.left_id,
+                "existing_id": candidate.right_id,
+                "probability": candidate.probability,
+                "match_weight": candidate.match_weight,
+                "explanation": candidate.explain(),
+                "status": "open",
+            }
+        )
+        audit.record(
+            session,
+            actor,
+            "duplicate_suspected",
+            record_id=candidate.left_id,
+            username=username,
+            details={
+                "existing": candidate.right_id,
+                "probability": round(candidate.probability, 4),
+                "scan": True,
+            },
+        )
         if len(rows) >= _WRITE_BATCH:
             session.execute(insert(DuplicateCandidate), rows)
             rows = []
-        if progress is not None:
-            progress("storing", done, total)
+            if progress is not None:
+                progress("storing", done, len(wanted))
     if rows:
         session.execute(insert(DuplicateCandidate), rows)
+    if progress is not None and wanted:
+        progress("storing", len(wanted), len(wanted))
     session.flush()
-    return total
+    return len(wanted)
+
+
+def _explain(
+    batch: Batch, wanted: set[tuple[int, int]], model: dedupe.Model
+) -> dict[tuple[int, int], dedupe.Candidate]:
+    """Explanations of the ``(newer row, older row)`` pairs, built in one batch.
+
+    The records of the pairs are matched again as one smaller batch, newest first so that the
+    newer record is on the left, as in the look-up. A pair not met again (a block that is still
+    large) is left out of the answer.
+    """
+    rows = sorted({row for pair in wanted for row in pair}, reverse=True)
+    if not rows:
+        return {}
+    row_of = {batch.ids[row]: row for row in rows}
+    found = dedupe.find_duplicates(
+        [batch.records[row] for row in rows], model, duplicates.REVIEW_THRESHOLD
+    )
+    out = {}
+    for candidate in found:
+        pair = (row_of[candidate.left_id], row_of[candidate.right_id])
+        if pair in wanted:
+            out[pair] = candidate
+    return out
