@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 import dedupe
@@ -217,6 +217,7 @@ class ScanResult:
     new: int  # new suspected duplicates stored
     keys_added: int
     keys_removed: int
+    linked: int = 0  # deaths linked to the birth record of the same person
 
 
 def _neighbours(event_type: EventType, area_path: str) -> Any:
@@ -259,11 +260,27 @@ def scan(
     username: str | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Re-key the chosen records and store the suspected duplicates found among them.
+    """Re-key the chosen records and store the suspected duplicates found among them; link
+    deaths to the birth records of the same people.
 
     ``area_path`` chooses the records of an area's subtree; they are compared with each other
     and with the records elsewhere that share a blocking key with one of them.
     """
+    result = _scan_pairs(session, event_type, area_path, actor, username, progress)
+    if event_type is EventType.DEATH:
+        linked = link_births(session, area_path=area_path, actor=actor, username=username)
+        result = replace(result, linked=linked)
+    return result
+
+
+def _scan_pairs(
+    session: Session,
+    event_type: EventType,
+    area_path: str | None,
+    actor: Actor | None,
+    username: str | None,
+    progress: Progress | None,
+) -> ScanResult:
     match_models.active(session, event_type, fresh=True)
     model = duplicates.model(event_type, session)
     keyed = duplicates.hand_set(event_type).settings  # the look-up's keys come from these
@@ -320,6 +337,60 @@ def scan(
             fresh[new].append(old)
     stored = _store(session, actor, username, batch, fresh, model, progress)
     return ScanResult(event_type, chosen, len(batch), len(ia), len(older), stored, added, removed)
+
+
+def link_births(
+    session: Session,
+    *,
+    area_path: str | None = None,
+    actor: Actor | None = None,
+    username: str | None = None,
+) -> int:
+    """Link each death not yet linked to the birth record of the same person (as a declared
+    death is), matched in one batch against the register's births. Returns the links made."""
+    deaths = (
+        _current(EventType.DEATH)
+        .where(Record.birth_record_id.is_(None), Record.status != Status.NOTIFIED.value)
+        .order_by(Record.created_at, Record.id)
+    )
+    if area_path is not None:
+        deaths = deaths.where(_in_area(area_path))
+    left = Batch()
+    _read(session, deaths, EventType.BIRTH, left)  # a death compared as a person
+    if not len(left):
+        return 0
+    right = Batch()
+    _read(
+        session,
+        _current(EventType.BIRTH).order_by(Record.created_at, Record.id),
+        EventType.BIRTH,
+        right,
+    )
+    if not len(right):
+        return 0
+    found = dedupe.link(
+        left.records,
+        right.records,
+        duplicates.model(EventType.BIRTH, session),
+        duplicates.LINK_THRESHOLD,
+    )
+    best: dict[str, str] = {}
+    for candidate in found:  # best first
+        best.setdefault(candidate.left_id, candidate.right_id)
+    rows = [{"id": death, "birth_record_id": birth} for death, birth in sorted(best.items())]
+    for start in range(0, len(rows), _WRITE_BATCH):
+        session.execute(update(Record), rows[start : start + _WRITE_BATCH])
+    for row in rows:
+        audit.record(
+            session,
+            actor,
+            "linked_birth",
+            record_id=row["id"],
+            username=username,
+            details={"birth": row["birth_record_id"], "scan": True},
+        )
+    session.flush()
+    return len(rows)
 
 
 def _store(

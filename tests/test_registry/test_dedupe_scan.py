@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from registry.cli import main
 from registry.domain import EventType, Status
 from registry.models import Area, AuditEvent, DedupeKey, DuplicateCandidate, Record
-from registry.schemas.records import BirthIn
+from registry.schemas.records import BirthIn, DeathIn
 from registry.services import dedupe_scan, match_models, records, users
 from registry.services.scoping import Actor
-from tests.factories import SETTINGS, birth
+from tests.factories import SETTINGS, birth, death
 
 GIVEN = ["Amina", "Zawadi", "Neema", "Baraka", "Juma", "Halima", "Imani", "Rehema"]
 FAMILY = ["Otieno", "Kamau", "Barasa", "Wanjiru", "Mwangi", "Achieng"]
@@ -235,6 +235,39 @@ def test_scan_keys_equal_the_look_up_keys(session: Session) -> None:
     result = scan(session)
     assert (result.keys_added, result.keys_removed) == (0, 0)
     assert {r for r, _ in before} == {m.id for m in made}
+
+
+def test_a_scan_of_deaths_links_each_to_the_birth_of_the_same_person(session: Session) -> None:
+    """It links an unlinked death to the birth record of the same person, audited, and leaves
+    a stranger's death unlinked."""
+    born = declare(session, child("Juma", "Barasa", 200, "Faith"))
+    actor = system(session)
+    deceased = {"given_names": "Juma", "family_name": "Barasa", "sex": "male"}
+    deceased["date_of_birth"] = born.versions[0].date_of_birth.isoformat()
+    died = records.declare(
+        session, actor, EventType.DEATH, DeathIn().load(death(3, deceased=deceased))
+    )
+    stranger = records.declare(
+        session,
+        actor,
+        EventType.DEATH,
+        DeathIn().load(death(3, deceased={"given_names": "Kiprono", "family_name": "Chebet"})),
+    )
+    died.birth_record_id = None  # as if declared before the birth was on the register
+    session.flush()
+    session.commit()
+    seen = set(session.scalars(select(AuditEvent.id)))
+    result = dedupe_scan.scan(session, EventType.DEATH)
+    session.commit()
+    assert result.linked == 1
+    session.refresh(died)
+    session.refresh(stranger)
+    assert (died.birth_record_id, stranger.birth_record_id) == (born.id, None)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "linked_birth", AuditEvent.id.not_in(seen))
+    ).all()
+    assert [(e.record_id, json.loads(e.details)["birth"]) for e in events] == [(died.id, born.id)]
+    assert dedupe_scan.scan(session, EventType.DEATH).linked == 0
 
 
 # -- the command line ----------------------------------------------------------------------------
