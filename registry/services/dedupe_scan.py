@@ -17,7 +17,6 @@ one.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -330,11 +329,12 @@ def _scan_pairs(
     keep &= inside[scored.left] | inside[scored.right]
     # Rows are in order of creation: the later row of a pair is the newer declaration.
     older, newer = scored.left[keep].tolist(), scored.right[keep].tolist()
+    weights, probabilities = scored.match_weight[keep].tolist(), scored.probability[keep].tolist()
     paired = _paired(session, event_type)
-    fresh: dict[int, list[int]] = defaultdict(list)
-    for old, new in zip(older, newer, strict=True):
+    fresh: dict[tuple[int, int], tuple[float, float]] = {}
+    for old, new, weight, probability in zip(older, newer, weights, probabilities, strict=True):
         if (batch.ids[new], batch.ids[old]) not in paired:
-            fresh[new].append(old)
+            fresh[(new, old)] = (probability, weight)
     stored = _store(session, actor, username, batch, fresh, model, progress)
     return ScanResult(event_type, chosen, len(batch), len(ia), len(older), stored, added, removed)
 
@@ -398,24 +398,24 @@ def _store(
     actor: Actor | None,
     username: str | None,
     batch: Batch,
-    fresh: dict[int, list[int]],
+    fresh: dict[tuple[int, int], tuple[float, float]],
     model: dedupe.Model,
     progress: Progress | None,
 ) -> int:
-    """Explain and insert the new pairs in bulk, with one audit event each."""
-    wanted = {(new, old) for new, olds in fresh.items() for old in olds}
-    explained = _explain(batch, wanted, model)
+    """Explain and insert the new ``(newer, older) -> (probability, weight)`` pairs in bulk,
+    with one audit event each; the probability is the batch scoring's, as the look-up's."""
+    explained = _explain(batch, set(fresh), model)
     rows: list[dict[str, Any]] = []
-    for done, (new, old) in enumerate(sorted(wanted), start=1):
+    for done, ((new, old), (probability, weight)) in enumerate(sorted(fresh.items()), start=1):
         candidate = explained.get((new, old))
         if candidate is None:  # not met again in the smaller batch: weighed on its own
             candidate = dedupe.score_candidates(batch.records[new], [batch.records[old]], model)[0]
         rows.append(
             {
-                "record_id": candidate.left_id,
-                "existing_id": candidate.right_id,
-                "probability": candidate.probability,
-                "match_weight": candidate.match_weight,
+                "record_id": batch.ids[new],
+                "existing_id": batch.ids[old],
+                "probability": probability,
+                "match_weight": weight,
                 "explanation": candidate.explain(),
                 "status": "open",
             }
@@ -424,11 +424,11 @@ def _store(
             session,
             actor,
             "duplicate_suspected",
-            record_id=candidate.left_id,
+            record_id=batch.ids[new],
             username=username,
             details={
-                "existing": candidate.right_id,
-                "probability": round(candidate.probability, 4),
+                "existing": batch.ids[old],
+                "probability": round(probability, 4),
                 "scan": True,
             },
         )
@@ -436,13 +436,13 @@ def _store(
             session.execute(insert(DuplicateCandidate), rows)
             rows = []
             if progress is not None:
-                progress("storing", done, len(wanted))
+                progress("storing", done, len(fresh))
     if rows:
         session.execute(insert(DuplicateCandidate), rows)
-    if progress is not None and wanted:
-        progress("storing", len(wanted), len(wanted))
+    if progress is not None and fresh:
+        progress("storing", len(fresh), len(fresh))
     session.flush()
-    return len(wanted)
+    return len(fresh)
 
 
 def _explain(
@@ -452,7 +452,8 @@ def _explain(
 
     The records of the pairs are matched again as one smaller batch, newest first so that the
     newer record is on the left, as in the look-up. A pair not met again (a block that is still
-    large) is left out of the answer.
+    large) is left out of the answer. Only the field-by-field explanation is taken from here
+    (the field weights do not depend on the batch's size, a prior rescaled to it might).
     """
     rows = sorted({row for pair in wanted for row in pair}, reverse=True)
     if not rows:
