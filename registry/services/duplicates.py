@@ -157,10 +157,10 @@ def as_match_record(
     ``as_type`` lets a death be compared as a person against birth records (its date of
     birth against the child's).
     """
-    return dedupe.Record(record.id, person_values(record.event_type, as_type, version, area_code))
+    return dedupe.Record(record.id, _person_values(record.event_type, as_type, version, area_code))
 
 
-def person_values(
+def _person_values(
     kind: str, as_type: EventType, person: Any, area_code: str | None
 ) -> dict[str, str | None]:
     """``_values`` of a version, or of a row with a version's column names."""
@@ -175,6 +175,10 @@ def person_values(
         mother=_join(person.mother_given_names, person.mother_family_name),
         event_date=person.event_date,
     )
+
+
+#: Public for the batch scan (``services.dedupe_scan``), which maps rows as the look-up does.
+person_values = _person_values
 
 
 def keys_for(event_type: EventType, match: dedupe.Record) -> list[str]:
@@ -274,7 +278,7 @@ def _candidates(
     )
     out = []
     for row in found:
-        values = person_values(row.event_type, event_type, row, row.code)
+        values = _person_values(row.event_type, event_type, row, row.code)
         out.append((row.id, row.status, dedupe.Record(row.id, values)))
     return out
 
