@@ -1,6 +1,6 @@
 """Duplicate lookup for one declaration on a register of 1,000,000 births (PostgreSQL).
 
-    python bench/dedupe_lookup.py [--records 1000000] [--queries 300]
+    python bench/dedupe_lookup.py [--records 1000000] [--queries 300] [--reuse] [--register]
 
 It creates a fresh PostgreSQL database, migrates it, loads the demo country, then bulk-loads
 ``--records`` registered births with their blocking keys (COPY). For ``--queries`` new
@@ -160,7 +160,7 @@ def load(
 def variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
     q = dict(p)
     roll = rng.random()
-    if roll < 0.4:
+    if roll < 0.4 and q["given_names"]:
         g = q["given_names"]
         i = rng.randrange(len(g))
         q["given_names"] = g[:i] + rng.choice("aeiou") + g[i + 1 :]
@@ -179,7 +179,7 @@ def timed_queries(
     with Session(engine) as session:
         area = session.scalars(select(Area).where(Area.code == "D11")).one()
         for i in range(queries + 20):
-            given = [p["given_names"] for p in rng.sample(people, 50)]
+            given = [p["given_names"] for p in rng.sample(people, 50) if p["given_names"]]
             p = (
                 variant(rng, rng.choice(people))
                 if i % 2 == 0
@@ -234,10 +234,24 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the loaded database from a previous run"
     )
+    parser.add_argument(
+        "--register",
+        action="store_true",
+        help="the births of bench/gen_register.py (small name pools, re-registrations) in the "
+        "database of bench/dedupe_registry_scan.py, instead of made-up unique names",
+    )
     args = parser.parse_args()
     rng = random.Random(11)
     admin_url = os.environ.get("CRVS_BENCH_POSTGRES_URL", DEFAULT_PG)
-    url, people = prepare(admin_url, args.records, rng, reuse=args.reuse)
+    if args.register:
+        # The scan benchmark imports this module's loader: import it only when asked.
+        from bench import dedupe_registry_scan as scan_bench
+        from bench.gen_register import generate
+
+        people = scan_bench.people_of(generate(args.records, 1))
+        url = scan_bench.prepare(admin_url, people, args.reuse)
+    else:
+        url, people = prepare(admin_url, args.records, rng, reuse=args.reuse)
     times = timed_queries(url, people, args.queries, rng)
     registry, baseline = summary(times["registry"]), summary(times["baseline"])
     print(
