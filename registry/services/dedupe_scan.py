@@ -82,8 +82,9 @@ class Batch:
     created: list[datetime] = field(default_factory=list)
     notified: list[bool] = field(default_factory=list)
 
-    def add(self, row: Any, event_type: EventType, strings: dict[str, str]) -> None:
-        values = duplicates.person_values(row.event_type, event_type, row, row.code)
+    def add(self, row: Any, as_type: EventType, strings: dict[str, str]) -> None:
+        """Add a row of ``COLUMNS``, its values compared as a record of type ``as_type``."""
+        values = duplicates.person_values(row.event_type, as_type, row, row.code)
         # Names come from small pools: one string object per distinct value keeps memory flat.
         shared = {k: None if v is None else strings.setdefault(v, v) for k, v in values.items()}
         self.ids.append(row.id)
@@ -98,16 +99,17 @@ class Batch:
 def _read(
     session: Session,
     stmt: Any,
-    event_type: EventType,
+    as_type: EventType,
     batch: Batch,
     progress: Progress | None = None,
     total: int = 0,
 ) -> None:
+    """Stream the rows of ``stmt`` into ``batch`` (server-side cursor, no ORM objects)."""
     strings: dict[str, str] = {}
     result = session.execute(stmt.execution_options(yield_per=_READ_BATCH))
     for partition in result.partitions():
         for row in partition:
-            batch.add(row, event_type, strings)
+            batch.add(row, as_type, strings)
         if progress is not None:
             progress("reading", len(batch), max(total, len(batch)))
 
