@@ -89,6 +89,8 @@ class Config:
     IDEMPOTENCY_TTL_SECONDS = 24 * 3600
     # Public statistics hide counts from 1 to this minus one (0 stays visible).
     STATS_SUPPRESSION_THRESHOLD = 5
+    # `crvs dedupe train` refuses a register smaller than this (the hand-set weights stay).
+    DEDUPE_TRAIN_MIN_RECORDS = 5000
     # Public certificate verification (no sign-in), per client address. The count is kept per
     # process unless RATELIMIT_STORAGE_URI names a shared store (e.g. a redis:// URL).
     VERIFY_RATE_LIMIT = "30 per minute"
@@ -140,6 +142,7 @@ class Config:
             "DB_STATEMENT_TIMEOUT_MS",
             "IDEMPOTENCY_TTL_SECONDS",
             "STATS_SUPPRESSION_THRESHOLD",
+            "DEDUPE_TRAIN_MIN_RECORDS",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
         for name in (

@@ -1,6 +1,6 @@
 """Duplicate lookup for one declaration on a register of 1,000,000 births (PostgreSQL).
 
-    python bench/dedupe_lookup.py [--records 1000000] [--queries 300]
+    python bench/dedupe_lookup.py [--records 1000000] [--queries 300] [--reuse] [--register]
 
 It creates a fresh PostgreSQL database, migrates it, loads the demo country, then bulk-loads
 ``--records`` registered births with their blocking keys (COPY). For ``--queries`` new
@@ -82,8 +82,23 @@ def prepare(
     return url, people
 
 
-def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, int, int]) -> None:
-    area_id, area_path, facility_id, office_id, clerk_id = ids
+def load(
+    engine: Any,
+    people: list[dict[str, Any]],
+    ids: tuple[int, str, int, int, int],
+    areas: dict[str, tuple[int, str]] | None = None,
+) -> None:
+    """COPY registered births, their current versions and blocking keys.
+
+    A person born in one of ``areas`` (its ``"area"`` code maps to the area's id and path)
+    is registered there; the others in the area of ``ids``.
+    """
+    default_id, default_path, facility_id, office_id, clerk_id = ids
+    areas = areas or {}
+
+    def area_of(p: dict[str, Any]) -> tuple[int, str]:
+        return areas.get(p.get("area", ""), (default_id, default_path))
+
     settings = duplicates.model(EventType.BIRTH).settings
     now = datetime.now(UTC).isoformat()
     raw = engine.raw_connection()
@@ -98,7 +113,8 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
                 dedupe.Record(rid, {
                     "given_names": p["given_names"], "family_name": p["family_name"],
                     "date_of_birth": p["born"].isoformat(), "sex": p["sex"],
-                    "mother": f"{p['mother_given']} {p['mother_family']}", "area": "D11",
+                    "mother": f"{p['mother_given']} {p['mother_family']}",
+                    "area": p.get("area", "D11"),
                 })
                 for rid, p in zip(record_ids, part, strict=True)
             ]  # fmt: skip
@@ -111,6 +127,7 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
                 for rid, p in zip(record_ids, part, strict=True):
                     seq += 1
                     body = f"O11-B{p['born'].year}X-{seq:07d}"
+                    area_id, area_path = area_of(p)
                     copy.write_row((rid, "birth", "registered", 1, area_id, area_path,
                                     f"{body}-{check_character(body)}", office_id, p["born"],
                                     "current", clerk_id, now, now, p["born"], p["sex"]))  # fmt: skip
@@ -121,6 +138,7 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
                 "mother_given_names, mother_family_name) FROM STDIN"
             ) as copy:
                 for rid, p in zip(record_ids, part, strict=True):
+                    area_id = area_of(p)[0]
                     copy.write_row((rid, 1, "declaration", now, clerk_id, "{}", p["born"],
                                     p["sex"], p["given_names"], p["family_name"],
                                     "health_facility", area_id, facility_id, area_id, p["born"],
@@ -142,7 +160,7 @@ def load(engine: Any, people: list[dict[str, Any]], ids: tuple[int, str, int, in
 def variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
     q = dict(p)
     roll = rng.random()
-    if roll < 0.4:
+    if roll < 0.4 and q["given_names"]:
         g = q["given_names"]
         i = rng.randrange(len(g))
         q["given_names"] = g[:i] + rng.choice("aeiou") + g[i + 1 :]
@@ -161,7 +179,7 @@ def timed_queries(
     with Session(engine) as session:
         area = session.scalars(select(Area).where(Area.code == "D11")).one()
         for i in range(queries + 20):
-            given = [p["given_names"] for p in rng.sample(people, 50)]
+            given = [p["given_names"] for p in rng.sample(people, 50) if p["given_names"]]
             p = (
                 variant(rng, rng.choice(people))
                 if i % 2 == 0
@@ -216,10 +234,24 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the loaded database from a previous run"
     )
+    parser.add_argument(
+        "--register",
+        action="store_true",
+        help="the births of bench/gen_register.py (small name pools, re-registrations) in the "
+        "database of bench/dedupe_registry_scan.py, instead of made-up unique names",
+    )
     args = parser.parse_args()
     rng = random.Random(11)
     admin_url = os.environ.get("CRVS_BENCH_POSTGRES_URL", DEFAULT_PG)
-    url, people = prepare(admin_url, args.records, rng, reuse=args.reuse)
+    if args.register:
+        # The scan benchmark imports this module's loader: import it only when asked.
+        from bench import dedupe_registry_scan as scan_bench
+        from bench.gen_register import generate
+
+        people = scan_bench.people_of(generate(args.records, 1))
+        url = scan_bench.prepare(admin_url, people, args.reuse)
+    else:
+        url, people = prepare(admin_url, args.records, rng, reuse=args.reuse)
     times = timed_queries(url, people, args.queries, rng)
     registry, baseline = summary(times["registry"]), summary(times["baseline"])
     print(

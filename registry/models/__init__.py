@@ -4,6 +4,7 @@ from registry.models.areas import Area, Denominator, Facility
 from registry.models.audit import AuditEvent, AuditHead
 from registry.models.certificates import CertificateCounter, IssuedCertificate, SigningKey
 from registry.models.duplicates import DedupeKey, DuplicateCandidate
+from registry.models.match_models import MatchModel
 from registry.models.records import IdempotencyKey, Record, RecordVersion, RegistrationCounter
 from registry.models.users import ApiToken, LoginThrottle, User, WebSession
 
@@ -20,6 +21,7 @@ __all__ = [
     "IdempotencyKey",
     "IssuedCertificate",
     "LoginThrottle",
+    "MatchModel",
     "Record",
     "RecordVersion",
     "RegistrationCounter",
