@@ -1,7 +1,7 @@
 """Are the registry's duplicate probabilities calibrated? A reliability table on a generated register.
 
     .venv/bin/python bench/dedupe_registry_calibration.py [--births 20000] [--seed 1]
-        [--prior P ...]
+        [--prior P ...] [--trained]
 
 The register comes from ``bench/gen_register.py`` (small name pools, twins, siblings, late
 re-registrations with known truth). Records arrive in the register's order; each is looked up
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import dedupe  # noqa: E402
 from bench.gen_register import Register, generate  # noqa: E402
 from registry.domain import EventType  # noqa: E402
-from registry.services import duplicates  # noqa: E402
+from registry.services import duplicates, match_models  # noqa: E402
 
 BANDS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001]
 
@@ -156,6 +156,11 @@ def main() -> None:
     parser.add_argument("--births", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--prior", type=float, action="append", default=[])
+    parser.add_argument(
+        "--trained",
+        action="store_true",
+        help="also a model learnt from the register as `crvs dedupe train` learns it",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     register = generate(args.births, args.seed)
@@ -177,6 +182,13 @@ def main() -> None:
     report("registry now (duplicates.hand_set)", current.prior, scored, register)
     for prior in args.prior:
         report("the registry's weights with --prior", prior, scored, register)
+    if args.trained:
+        records = [registry_record(row) for row in register.rows]
+        settings = match_models.training_settings(duplicates.SETTINGS[EventType.BIRTH])
+        started = time.perf_counter()
+        learnt = dedupe.train(records, settings)
+        print(f"\ntrained as `crvs dedupe train` does in {time.perf_counter() - started:.1f} s")
+        report("learnt from the register", learnt.prior, look_ups(register, learnt), register)
 
 
 def baseline_model() -> dedupe.Model:
