@@ -41,6 +41,10 @@ _CHUNK = 1_000_000
 #: Up to this many candidates, a thresholded look-up is first scored pair by pair (dedupe.few).
 _FEW = 64
 _EM_PAIRS = 1_000_000
+#: Blocking transforms that keep a field's levels apart within a block (a year of birth still
+#: leaves exact, close and other days): such a field still weighs in its session's EM, with
+#: its default m, though its m is not learnt there.
+_COARSE = frozenset({"year", "initial", "prefix"})
 _TWINS = "Same mother and birth date but different given names: likely twins."
 _SIBLINGS = "Same mother but birth dates far apart: likely siblings."
 
@@ -174,7 +178,10 @@ def _fit(
       EM folds them into the matches (m of a given name "else" near 0.5). The rules decide
       those pairs, so they are left out of every EM.
     * The fields a rule blocks on agree by construction in its session; they are left out of
-      its likelihood altogether, not only out of its m.
+      its likelihood altogether, not only out of its m. A field blocked only coarsely (the
+      year of a birth date, a name's initial) still tells the same child from a namesake born
+      the same year: it stays in the likelihood with its default m (not learnt there), or the
+      session takes namesakes for matches.
     * A field's m is the mean over the sessions that learn it.
     """
     settings = table.settings
@@ -207,8 +214,11 @@ def _fit(
         rows = rows[kept[rows]]
         if len(rows) < settings.em.min_pairs:
             continue
-        blocked = {column for _, _, column in rule.parts()}
-        learn = [not spec.fixed and spec.column not in blocked for spec in specs]
+        parts = rule.parts()
+        blocked = {column for transform, _, column in parts if transform not in _COARSE}
+        coarse = {column for transform, _, column in parts if transform in _COARSE} - blocked
+        used = blocked | coarse
+        learn = [not spec.fixed and spec.column not in used for spec in specs]
         if not any(learn):
             continue
         # The session's u: its own pairs' levels (see above), held fixed.
@@ -217,6 +227,9 @@ def _fit(
             if spec.column in blocked:
                 m.append(np.ones(len(spec.levels)))
                 u.append(np.ones(len(spec.levels)))
+            elif spec.column in coarse:
+                m.append(np.array(default_m_u(spec)[0], dtype=np.float64))
+                u.append(_level_frequencies(levels[rows], col, len(spec.levels)))
             elif spec.fixed:
                 given_m, given_u = _given_m_u(spec)
                 m.append(given_m)
