@@ -10,6 +10,7 @@ required)::
         {"column": "family_name", "kind": "name", "role": "family_name"},
         {"column": "date_of_birth", "kind": "date", "format": "%Y%m%d", "role": "date_of_birth"},
         {"column": "mother_name", "kind": "name", "role": "mother"},
+        {"column": "address", "kind": "text", "tf": false},
         {"column": "sex", "kind": "exact"},
         {"column": "birth_type", "kind": "exact", "role": "multiple_birth"},
         {"column": "national_id", "kind": "id",
@@ -141,7 +142,8 @@ class FieldSpec:
         column: Column name in the input.
         kind: ``name``, ``date``, ``exact``, ``text`` or ``id``.
         format: ``strptime`` format for a ``date`` field (others read leniently).
-        role: ``given_name``, ``family_name``, ``date_of_birth``, ``mother`` or ``None``.
+        role: ``given_name``, ``family_name``, ``date_of_birth``, ``mother``,
+            ``multiple_birth`` or ``None``.
         thresholds: Similarity thresholds of the ``close`` and ``far`` levels (0-1).
         weights: Fixed match weights (log2 Bayes factors) per level; not learnt when given.
         m: Fixed m probabilities per level (used with ``u`` when ``weights`` is absent).
@@ -182,6 +184,8 @@ class FieldSpec:
                 )
         if (self.m is None) != (self.u is None):
             raise SettingsError(f"field {self.column!r}: give both 'm' and 'u', or neither")
+        if self.role == "multiple_birth" and self.kind == "date":
+            raise SettingsError(f"field {self.column!r}: a multiple_birth field is not a date")
         if self.tf and self.kind not in ("name", "text"):
             raise SettingsError(f"field {self.column!r}: 'tf' applies to name and text fields")
 
@@ -271,7 +275,8 @@ class Settings:
         id_column: Column holding the record id in input files.
         blocking: Blocking rules; derived from the field kinds and roles when not given.
         threshold: Default match probability at or above which a pair is reported.
-        prior: Probability that a blocked candidate pair matches; learnt when ``None``.
+        prior: Probability that a random pair of records matches (the share of matches among
+            all pairs of the data learnt on); learnt when ``None``.
         max_block_size: Blocks of up to this many records compare all their pairs; a larger
             block is sorted on the other fields and each record meets only its neighbours.
         block_window: Width of the sorted neighbourhood in a larger block: each record meets

@@ -130,6 +130,8 @@ def test_given_weights_are_used() -> None:
         ({"fields": [{"column": "a", "kind": "name"}], "blocking": [["soundex:a"]]}, "blocking"),
         ({"fields": [{"column": "a", "kind": "name"}], "blocking": [["exact:b"]]}, "not a field"),
         ({"fields": [{"column": "a", "kind": "name", "weights": {"perfect": 1}}]}, "level"),
+        ({"fields": [{"column": "a", "kind": "date", "tf": True}]}, "'tf' applies"),
+        ({"fields": [{"column": "a", "kind": "date", "role": "multiple_birth"}]}, "not a date"),
     ],
 )
 def test_bad_settings_raise_settings_error(data: dict[str, object], message: str) -> None:
