@@ -191,3 +191,23 @@ def test_the_prior_is_rescaled_to_the_size_of_the_data(model: Model) -> None:
     assert bigger.prior == pytest.approx(odds / (1 + odds))
     assert model.at_size(1000) is model
     assert math.isclose(bigger.at_size(1000).prior, model.prior, rel_tol=1e-9)
+
+
+def test_a_namesake_born_years_apart_to_other_parents_is_not_a_match(model: Model) -> None:
+    """The same child's name with birth dates six years apart, another mother, father and
+    district (0.90 before the prior was part of the probability) is far below the threshold;
+    a month apart to another mother (the father's name the same) stays below it too."""
+    other = {
+        "date_of_birth": "2013-05-13",
+        "mother_name": "Halima Osman",
+        "mother_date_of_birth": "1985-03-04",
+        "father_name": "Yusuf Warsame",
+        "district": "D07",
+    }
+    assert score_pair(Record("a", TWIN), Record("b", TWIN | other), model).probability < 0.01
+    close = {
+        "date_of_birth": "2019-06-13",
+        "mother_name": "Halima Osman",
+        "mother_date_of_birth": "1985-03-04",
+    }
+    assert score_pair(Record("a", TWIN), Record("b", TWIN | close), model).probability < 0.9
