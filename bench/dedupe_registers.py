@@ -54,12 +54,20 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 src, out, threshold = sys.argv[1], sys.argv[2], float(sys.argv[3])
+# Optional: EM sessions sampled to about this many pairs, and DuckDB's memory limit (it spills
+# to disk above it); used by bench/dedupe_scale.py at 1,000,000 records on the shared machine.
+em_max_pairs = float(sys.argv[4]) if len(sys.argv) > 4 else None
+memory_limit = sys.argv[5] if len(sys.argv) > 5 else None
 df = pd.read_csv(src, dtype=str, keep_default_na=False)
 for column in ("given_name", "family_name", "mother_name", "father_name"):
     df[column] = df[column].str.lower().str.strip()
 df = df.replace("", None)
 df["full_name"] = df["given_name"].fillna("") + " " + df["family_name"].fillna("")
-db_api = DuckDBAPI()
+if memory_limit:
+    import duckdb
+    db_api = DuckDBAPI(duckdb.connect(config={"memory_limit": memory_limit}))
+else:
+    db_api = DuckDBAPI()
 settings = SettingsCreator(
     unique_id_column_name="rec_id",
     link_type="dedupe_only",
@@ -98,7 +106,7 @@ linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=2)
 for rule in (block_on("given_name", "family_name"), block_on("date_of_birth")):
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True
+            rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
         )
     except ValueError as exc:  # a session can underflow on a small register; keep the others
         print("SPLINK EM SESSION FAILED", rule.get_blocking_rule("duckdb").blocking_rule_sql,

@@ -124,6 +124,17 @@ def main() -> None:
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument("--only", choices=["ours", "splink"], help="run one tool only")
     parser.add_argument("--data", choices=["register", "people"], default="register")
+    parser.add_argument(
+        "--splink-em-max-pairs",
+        type=float,
+        default=5e6,
+        help="register: sample Splink's EM sessions to about this many pairs",
+    )
+    parser.add_argument(
+        "--splink-memory",
+        default="8GB",
+        help="register: DuckDB memory limit for Splink (it spills to disk above it)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -158,9 +169,12 @@ def main() -> None:
             tools = [tool for tool in tools if tool[0] == args.only]
         for name, code, prefix in tools:
             out = work / f"{name}.csv"
-            extra = [str(out)] + (
-                ["--threshold", str(args.threshold)] if name == "ours" else [str(args.threshold)]
-            )
+            if name == "ours":
+                extra = [str(out), "--threshold", str(args.threshold)]
+            else:
+                extra = [str(out), str(args.threshold)]
+                if args.data == "register":
+                    extra += [str(args.splink_em_max_pairs), args.splink_memory]
             found, elapsed, peak = _run(code, prefix + extra, out)
             hits = len(found & truth)
             p = hits / len(found) if found else 0.0
