@@ -23,6 +23,7 @@ class Status(enum.StrEnum):
     DECLARED = "declared"
     REGISTERED = "registered"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"  # a registered duplicate of another registration; never reused
 
 
 class Role(enum.StrEnum):

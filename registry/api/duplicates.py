@@ -27,7 +27,7 @@ class Duplicates(MethodView):
     @blp.arguments(DuplicateQuery(), location="query")
     @blp.response(200, DuplicatePage)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Suspected duplicates whose newer declaration lies in your area."""
+        """Suspected duplicates with either record in your area; a record outside it is masked."""
         return duplicates.listing(
             db_session(), current_actor(), query.get("status"), query["page"], query["per_page"]
         )
@@ -40,8 +40,8 @@ class Decision(MethodView):
     @blp.response(200, DuplicateOut)
     def post(self, data: dict[str, Any], candidate_id: UUID) -> dict[str, Any]:
         """Decide: ``duplicate`` rejects the newer declaration and links it to the existing one."""
-        session = db_session()
+        session, actor = db_session(), current_actor()
         candidate = duplicates.decide(
-            session, current_actor(), str(candidate_id), data["decision"], data.get("note")
+            session, actor, str(candidate_id), data["decision"], data.get("note")
         )
-        return duplicates.as_document(session, candidate)
+        return duplicates.as_document(session, candidate, actor)

@@ -40,7 +40,7 @@ def make_blueprint(
     )
 
     def document(record: Any) -> dict[str, Any]:
-        return records.document(db_session(), record)
+        return records.document(db_session(), record, current_actor())
 
     @blp.route("")
     class Collection(MethodView):

@@ -19,11 +19,16 @@ class DecisionIn(Schema):
 
 
 class SideOut(Schema):
-    id = fields.String(required=True)
+    """One record of a pair. ``masked``: outside your area, only its type, status, area and
+    registration number are given (no id, names or dates)."""
+
+    masked = fields.Boolean(required=True)
+    id = fields.String(required=True, allow_none=True)
     event_type = fields.String(required=True)
     status = fields.String(required=True)
     registration_number = fields.String(allow_none=True)
     area_code = fields.String()
+    area_name = fields.String()
     event_date = IsoDate()
     given_names = fields.String(allow_none=True)
     family_name = fields.String(allow_none=True)
@@ -58,6 +63,15 @@ class DuplicateOut(Schema):
     note = fields.String(allow_none=True)
     record = fields.Nested(SideOut, required=True)
     existing = fields.Nested(SideOut, required=True)
+    decidable = fields.Boolean(
+        required=True, metadata={"description": "Whether your area covers both records."}
+    )
+    deciding_area_code = fields.String(
+        allow_none=True, metadata={"description": "The nearest area covering both records."}
+    )
+    awaits = fields.String(
+        required=True, metadata={"description": 'Who decides: "awaits a registrar of <area>".'}
+    )
 
 
 class DuplicatePage(Schema):

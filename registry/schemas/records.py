@@ -269,6 +269,9 @@ class RecordSummary(Schema):
     family_name = fields.String(allow_none=True)
     sex = fields.String(allow_none=True)
     area_code = fields.String()
+    duplicate_pending = fields.Boolean(
+        metadata={"description": "A suspected duplicate awaits a registrar's decision."}
+    )
 
 
 class RecordPage(Schema):

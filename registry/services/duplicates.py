@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 import dedupe
@@ -24,7 +33,7 @@ from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
 from registry.services import audit
-from registry.services.scoping import Actor, ensure_covers, require_role, scoped
+from registry.services.scoping import Actor, require_role, within
 
 REVIEW_THRESHOLD = 0.80
 LINK_THRESHOLD = 0.90
@@ -205,6 +214,8 @@ class Scored:
     record_id: str
     status: str
     candidate: dedupe.Candidate
+    area_path: str = ""
+    duplicate_of: str | None = None  # set when the record is bound to another as its duplicate
 
 
 # Built once: the look-up runs on every declaration. ``keys`` expands to the record's keys.
@@ -217,11 +228,16 @@ _SHARED = (
     .limit(MAX_CANDIDATES)
     .subquery()
 )
+#: Every live record of the register, and those bound as duplicates (rejected or cancelled):
+#: a resubmitted twin of a decided duplicate is flagged again. Records rejected for other
+#: reasons are left out until resubmitted.
 CANDIDATES = (
     select(
         Record.id,
         Record.event_type,
         Record.status,
+        Record.area_path,
+        Record.duplicate_of_id,
         RecordVersion.given_names,
         RecordVersion.family_name,
         RecordVersion.date_of_birth,
@@ -237,14 +253,20 @@ CANDIDATES = (
         (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
     )
     .join(Area, Area.id == Record.area_id)
-    .where(Record.event_type == bindparam("event_type"), Record.status != Status.REJECTED.value)
+    .where(
+        Record.event_type == bindparam("event_type"),
+        or_(
+            Record.status.not_in([Status.REJECTED.value, Status.CANCELLED.value]),
+            Record.duplicate_of_id.is_not(None),
+        ),
+    )
 )
 
 
-def _candidates(
+def _candidate_rows(
     session: Session, match: dedupe.Record, keys: Sequence[str], event_type: EventType
-) -> list[tuple[str, str, dedupe.Record]]:
-    """Records sharing a key, those sharing the most keys first, as comparable values."""
+) -> list[tuple[Any, dedupe.Record]]:
+    """Records sharing a key, those sharing the most keys first: each row and its values."""
     if not keys:
         return []
     session.flush()  # the statement runs on the connection: pending changes first
@@ -254,8 +276,15 @@ def _candidates(
     out = []
     for row in found:
         values = _person_values(row.event_type, event_type, row, row.code)
-        out.append((row.id, row.status, dedupe.Record(row.id, values)))
+        out.append((row, dedupe.Record(row.id, values)))
     return out
+
+
+def _candidates(
+    session: Session, match: dedupe.Record, keys: Sequence[str], event_type: EventType
+) -> list[tuple[str, str, dedupe.Record]]:
+    """Records sharing a key, those sharing the most keys first, as comparable values."""
+    return [(r.id, r.status, m) for r, m in _candidate_rows(session, match, keys, event_type)]
 
 
 def score(
@@ -274,12 +303,23 @@ def score(
     ``keys`` are the record's keys as ``against`` when the caller has them already.
     """
     match = as_match_record(record, version, area_code, as_type=against)
-    rows = _candidates(session, match, keys_for(against, match) if keys is None else keys, against)
+    rows = _candidate_rows(
+        session, match, keys_for(against, match) if keys is None else keys, against
+    )
     if not rows:
         return []
-    status = {record_id: state for record_id, state, _ in rows}
-    scored = dedupe.score_candidates(match, [m for _, _, m in rows], model(against), threshold)
-    return [Scored(c.right_id, status[c.right_id], c) for c in scored]
+    by_id = {row.id: row for row, _ in rows}
+    scored = dedupe.score_candidates(match, [m for _, m in rows], model(against), threshold)
+    return [
+        Scored(
+            c.right_id,
+            by_id[c.right_id].status,
+            c,
+            by_id[c.right_id].area_path,
+            by_id[c.right_id].duplicate_of_id,
+        )
+        for c in scored
+    ]
 
 
 def on_declared(
@@ -290,7 +330,12 @@ def on_declared(
     *,
     rescan: bool = False,
 ) -> None:
-    """Store keys, link a completed notification or a death's birth, flag likely duplicates."""
+    """Store keys, link a completed notification or a death's birth, flag likely duplicates.
+
+    A declaration completes a notification only when its author may see it; otherwise the
+    pair is flagged, for a registrar whose area covers both. A record bound as a duplicate of
+    another hit is left out (its kept twin is flagged instead); alone, it is flagged.
+    """
     area_code = record.area.code
     event_type = EventType(record.event_type)
     new = version.version == 1 and not rescan  # a first declaration has no keys or pairs yet
@@ -300,26 +345,37 @@ def on_declared(
     open_before = (
         set() if version.version == 1 else {c.existing_id for c in for_record(session, record.id)}
     )
-    for hit in score(
-        session, record, version, area_code, event_type, keys, threshold=REVIEW_THRESHOLD
-    ):
-        if hit.status == Status.NOTIFIED and record.notification_id is None:
-            notification = session.get(Record, hit.record_id)
-            assert notification is not None
-            _complete_notification(session, actor, record, notification)
+    hits = score(session, record, version, area_code, event_type, keys, threshold=REVIEW_THRESHOLD)
+    found = {hit.record_id for hit in hits}
+    for hit in hits:
+        if hit.duplicate_of in found or hit.duplicate_of == record.id:
             continue
         if hit.record_id in open_before or _already_paired(session, record.id, hit.record_id):
             continue
-        session.add(
-            DuplicateCandidate(
-                record_id=record.id,
-                existing_id=hit.record_id,
-                probability=hit.candidate.probability,
-                match_weight=hit.candidate.match_weight,
-                explanation=hit.candidate.explain(),
-                status="open",
-            )
+        completes = (
+            hit.status == Status.NOTIFIED
+            and record.notification_id is None
+            and (actor is None or actor.covers(hit.area_path))
         )
+        candidate = DuplicateCandidate(
+            record_id=record.id,
+            existing_id=hit.record_id,
+            probability=hit.candidate.probability,
+            match_weight=hit.candidate.match_weight,
+            explanation=hit.candidate.explain(),
+            status="open",
+        )
+        session.add(candidate)
+        if completes:
+            # Linked, not flagged; the pair is kept as decided, so a registrar may reopen it.
+            notification = session.get(Record, hit.record_id)
+            assert notification is not None
+            candidate.status = "duplicate"
+            candidate.decided_by_id = actor.user_id if actor else None
+            candidate.decided_at = utcnow()
+            candidate.note = "The declaration completes the notification."
+            _complete_notification(session, actor, record, notification)
+            continue
         audit.record(
             session,
             actor,
@@ -331,9 +387,13 @@ def on_declared(
             },
         )
     if event_type is EventType.DEATH and record.birth_record_id is None:
-        births = score(
-            session, record, version, area_code, EventType.BIRTH, threshold=LINK_THRESHOLD
-        )
+        births = [
+            hit
+            for hit in score(
+                session, record, version, area_code, EventType.BIRTH, threshold=LINK_THRESHOLD
+            )
+            if hit.duplicate_of is None and (actor is None or actor.covers(hit.area_path))
+        ]
         if births:
             record.birth_record_id = births[0].record_id
             audit.record(
@@ -359,7 +419,7 @@ def _complete_notification(
 ) -> None:
     declaration.notification_id = notification.id
     notification.status = Status.REJECTED
-    notification.rejection_reason = f"Completed by declaration {declaration.id}"
+    notification.rejection_reason = f"Completed by declaration {_label(declaration, notification)}"
     notification.duplicate_of_id = declaration.id
     notification.updated_at = utcnow()
     audit.record(
@@ -389,15 +449,33 @@ def before_register(open_duplicates: int) -> None:
 
 
 # -- the registrar's side -------------------------------------------------------------------------
+#
+# A pair may span two areas. Each side is shown in full only to someone whose area covers it;
+# otherwise it is masked (its area, its registration number if any, and the per-field levels of
+# agreement; never names, dates or ids). Only a registrar whose area covers both sides (the
+# nearest common area or above) decides, reopens or cancels.
+
+#: The keys of a masked side: what anyone who sees one side of a pair may learn of the other.
+MASKED_KEYS = (
+    "masked",
+    "id",
+    "event_type",
+    "status",
+    "registration_number",
+    "area_code",
+    "area_name",
+)
 
 
 def _summary(record: Record, version: RecordVersion) -> dict[str, Any]:
     return {
+        "masked": False,
         "id": record.id,
         "event_type": record.event_type,
         "status": record.status,
         "registration_number": record.registration_number,
         "area_code": record.area.code,
+        "area_name": record.area.name,
         "event_date": version.event_date,
         "given_names": version.given_names,
         "family_name": version.family_name,
@@ -414,29 +492,132 @@ def _current(session: Session, record: Record) -> RecordVersion:
     return session.scalars(stmt).one()
 
 
-def as_document(session: Session, candidate: DuplicateCandidate) -> dict[str, Any]:
+def sees(actor: Actor | None, record: Record) -> bool:
+    """Whether ``actor`` may see ``record`` in full (``None``: the system, a CLI batch)."""
+    return actor is None or actor.covers(record.area_path)
+
+
+def visible_summary(
+    session: Session, actor: Actor | None, record: Record, version: RecordVersion | None = None
+) -> dict[str, Any]:
+    """One side of a pair (or one candidate of a pre-save check) as ``actor`` may see it.
+
+    Args:
+        session: the request's session (read only; nothing is written or audited).
+        actor: who looks; ``None`` means the system (everything is shown).
+        record: the record to show.
+        version: its current version when the caller has it (else it is read).
+
+    Returns:
+        In the actor's area, ``{"masked": False, "id", "event_type", "status",
+        "registration_number", "area_code", "area_name", "event_date", "given_names",
+        "family_name", "sex", "date_of_birth", "mother"}``. Outside it, only the keys of
+        ``MASKED_KEYS``: ``{"masked": True, "id": None, "event_type", "status",
+        "registration_number" (None unless registered), "area_code", "area_name"}`` -- no
+        names, dates or ids. Use ``mask_explanation`` for the field-by-field evidence.
+    """
+    if sees(actor, record):
+        return _summary(record, version or _current(session, record))
+    return {
+        "masked": True,
+        "id": None,
+        "event_type": record.event_type,
+        "status": record.status,
+        "registration_number": record.registration_number,
+        "area_code": record.area.code,
+        "area_name": record.area.name,
+    }
+
+
+def mask_explanation(
+    explanation: Iterable[dict[str, Any]], *, left: bool, right: bool
+) -> list[dict[str, Any]]:
+    """A stored explanation with the values of a hidden side removed.
+
+    ``left`` / ``right`` say whether the actor may see the newer record's values (``left``)
+    and the existing record's (``right``). A hidden value becomes ``None``; the field, its
+    level of agreement, similarity and weight stay, so the evidence can still be weighed.
+    """
+    out = []
+    for entry in explanation:
+        entry = dict(entry)
+        if "field" in entry:
+            if not left:
+                entry["left"] = None
+            if not right:
+                entry["right"] = None
+        out.append(entry)
+    return out
+
+
+def common_path(a: str, b: str) -> str:
+    """The path of the nearest area holding both paths: ``/DL/R1/D11/`` and ``/DL/R2/D21/``
+    give ``/DL/``."""
+    shared = []
+    for x, y in zip(a.strip("/").split("/"), b.strip("/").split("/"), strict=False):
+        if x != y:
+            break
+        shared.append(x)
+    return "/" + "".join(f"{part}/" for part in shared)
+
+
+def deciding_area(session: Session, a: Record, b: Record) -> Area | None:
+    """The nearest area covering both records: its registrars (and those above) decide."""
+    path = common_path(a.area_path, b.area_path)
+    return session.scalars(select(Area).where(Area.path == path)).first()
+
+
+def may_decide(actor: Actor, a: Record, b: Record) -> bool:
+    """A registrar whose area covers both records decides on the pair."""
+    return actor.role is Role.REGISTRAR and actor.covers(a.area_path) and actor.covers(b.area_path)
+
+
+def _awaits(session: Session, a: Record, b: Record) -> str:
+    area = deciding_area(session, a, b)
+    return f"awaits a registrar of {area.name if area else 'the whole register'}"
+
+
+def as_document(
+    session: Session, candidate: DuplicateCandidate, actor: Actor | None
+) -> dict[str, Any]:
+    """A suspected pair as ``actor`` may see it (one function for the API and the pages).
+
+    Each side is ``visible_summary`` of its record; the explanation hides the values of a
+    masked side. ``decidable`` says whether the actor may decide (or reopen, or cancel);
+    ``awaits`` names the area whose registrars decide (``"awaits a registrar of Demoland"``).
+    """
+    record, existing = candidate.record, candidate.existing
+    left, right = sees(actor, record), sees(actor, existing)
+    area = deciding_area(session, record, existing)
     return {
         "id": candidate.id,
         "status": candidate.status,
         "probability": candidate.probability,
         "match_weight": candidate.match_weight,
-        "explanation": candidate.explanation,
+        "explanation": mask_explanation(candidate.explanation, left=left, right=right),
         "created_at": candidate.created_at,
         "decided_at": candidate.decided_at,
         "note": candidate.note,
-        "record": _summary(candidate.record, _current(session, candidate.record)),
-        "existing": _summary(candidate.existing, _current(session, candidate.existing)),
+        "record": visible_summary(session, actor, record),
+        "existing": visible_summary(session, actor, existing),
+        "decidable": actor is None or may_decide(actor, record, existing),
+        "deciding_area_code": area.code if area else None,
+        "awaits": _awaits(session, record, existing),
     }
 
 
 def listing(
     session: Session, actor: Actor, status: str | None, page: int, per_page: int
 ) -> dict[str, Any]:
-    """Suspected duplicates whose newer record lies in the actor's area."""
+    """Suspected duplicates with either side in the actor's area (a side outside it masked)."""
     require_role(actor, [Role.REGISTRAR])
-    newer = aliased(Record)
-    stmt = select(DuplicateCandidate).join(newer, newer.id == DuplicateCandidate.record_id)
-    stmt = scoped(stmt, actor, newer)
+    newer, older = aliased(Record), aliased(Record)
+    stmt = (
+        select(DuplicateCandidate)
+        .join(newer, newer.id == DuplicateCandidate.record_id)
+        .join(older, older.id == DuplicateCandidate.existing_id)
+        .where(or_(within(actor, newer), within(actor, older)))
+    )
     if status:
         stmt = stmt.where(DuplicateCandidate.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -446,7 +627,7 @@ def listing(
         .offset((page - 1) * per_page)
     ).all()
     return {
-        "items": [as_document(session, c) for c in rows],
+        "items": [as_document(session, c, actor) for c in rows],
         "page": page,
         "per_page": per_page,
         "total": total,
@@ -459,24 +640,83 @@ def for_record(session: Session, record_id: str) -> list[DuplicateCandidate]:
 
 
 def get(session: Session, actor: Actor, candidate_id: str) -> DuplicateCandidate:
+    """A pair a registrar may look at: one side at least lies in their area."""
     require_role(actor, [Role.REGISTRAR])
     candidate = session.get(DuplicateCandidate, candidate_id)
     if candidate is None:
         raise NotFound("No such suspected duplicate.")
-    ensure_covers(actor, candidate.record.area_path)
+    if not (sees(actor, candidate.record) or sees(actor, candidate.existing)):
+        raise PermissionDenied("This is outside your area.")
     return candidate
+
+
+def get_to_decide(session: Session, actor: Actor, candidate_id: str) -> DuplicateCandidate:
+    """A pair the actor may decide on: their area covers both sides (403 naming the area)."""
+    candidate = get(session, actor, candidate_id)
+    if not may_decide(actor, candidate.record, candidate.existing):
+        raise PermissionDenied(
+            "This pair spans areas: it "
+            + _awaits(session, candidate.record, candidate.existing)
+            + " whose area covers both records."
+        )
+    return candidate
+
+
+def _label(record: Record, reader: Record) -> str:
+    """How ``record`` is named in a reason that ``reader``'s area reads: its registration
+    number, else its id when the reader's area covers it, else only its area."""
+    if record.registration_number:
+        return record.registration_number
+    if record.area_path.startswith(reader.area_path):
+        return record.id
+    return f"a record of {record.area.name}"
+
+
+def bind(
+    session: Session, bound: Record, kept: Record, *, reason: str, note: str | None = None
+) -> None:
+    """Make ``bound`` a rejected duplicate of ``kept``: the link is its state until a registrar
+    covering both reopens the decision. Its other undecided pairs are closed."""
+    bound.status = Status.REJECTED
+    bound.rejection_reason = reason + (f": {note}" if note else "")
+    bound.duplicate_of_id = kept.id
+    bound.updated_at = utcnow()
+    for other in for_record(session, bound.id):
+        if other.status == "open":
+            other.status = "closed"
+
+
+def ensure_unbound(record: Record) -> None:
+    """A record decided to be a duplicate is not resubmitted, amended or registered."""
+    if record.duplicate_of_id is None:
+        return
+    if record.status == Status.CANCELLED:
+        raise Conflict(
+            f"This registration was cancelled ({record.rejection_reason}); "
+            "it stays readable but never changes."
+        )
+    raise Conflict(
+        f"This record was decided to be a duplicate ({record.rejection_reason}). It cannot be "
+        "resubmitted, amended or registered while that decision stands; a registrar whose "
+        "area covers both records may reopen it."
+    )
 
 
 def decide(
     session: Session, actor: Actor, candidate_id: str, decision: str, note: str | None
 ) -> DuplicateCandidate:
-    """Record a registrar's decision; "duplicate" rejects the newer declaration and links it."""
+    """Record a registrar's decision (their area must cover both records).
+
+    "duplicate" rejects the newer declaration and binds it to the existing record; when the
+    existing record is a facility notification, the declaration completes it instead (the
+    notification is rejected and bound to the declaration).
+    """
     if decision not in DECISIONS:
         raise ValidationFailed(errors={"decision": [f"Must be one of {', '.join(DECISIONS)}."]})
-    candidate = get(session, actor, candidate_id)
+    candidate = get_to_decide(session, actor, candidate_id)
     if candidate.status != "open":
         raise Conflict(f"This suspected duplicate was already decided ({candidate.status}).")
-    newer = candidate.record
+    newer, existing = candidate.record, candidate.existing
     if newer.status == Status.REGISTERED and decision == "duplicate":
         raise PermissionDenied("A registered record is never rejected; correct it instead.")
     candidate.status = decision
@@ -484,16 +724,16 @@ def decide(
     candidate.decided_at = utcnow()
     candidate.note = note
     if decision == "duplicate":
-        newer.status = Status.REJECTED
-        existing = candidate.existing
-        newer.rejection_reason = f"Duplicate of {existing.registration_number or existing.id}" + (
-            f": {note}" if note else ""
-        )
-        newer.duplicate_of_id = existing.id
-        newer.updated_at = utcnow()
-        for other in for_record(session, newer.id):
-            if other.status == "open":
-                other.status = "closed"
+        if existing.status == Status.NOTIFIED and newer.notification_id is None:
+            _complete_notification(session, actor, newer, existing)
+        else:
+            bind(
+                session,
+                newer,
+                existing,
+                reason=f"Duplicate of {_label(existing, newer)}",
+                note=note,
+            )
     audit.record(
         session,
         actor,
@@ -501,6 +741,66 @@ def decide(
         record_id=newer.id,
         reason=note,
         details={"candidate": candidate.id, "existing": candidate.existing_id},
+    )
+    session.flush()
+    return candidate
+
+
+def bound_side(candidate: DuplicateCandidate) -> Record | None:
+    """The record of the pair that the decision binds to the other (None: neither)."""
+    if candidate.record.duplicate_of_id == candidate.existing_id:
+        return candidate.record
+    if candidate.existing.duplicate_of_id == candidate.record_id:
+        return candidate.existing
+    return None
+
+
+def reopen(
+    session: Session, actor: Actor, candidate_id: str, reason: str | None
+) -> DuplicateCandidate:
+    """Undo a "duplicate" decision, with a reason (audited): the pair is open again.
+
+    Only a registrar whose area covers both records reopens. The bound record loses its link
+    and returns to what it was when decided (a declaration to ``declared``, a completed
+    notification to ``notified``), so it waits for the new decision in the registrar's queue.
+    A cancelled registration is never reopened.
+    """
+    if not (reason and reason.strip()):
+        raise ValidationFailed(errors={"reason": ["Give the reason for reopening."]})
+    candidate = get_to_decide(session, actor, candidate_id)
+    if candidate.status != "duplicate":
+        raise Conflict(
+            f"Only a pair decided as duplicate is reopened; this one is {candidate.status}."
+        )
+    bound = bound_side(candidate)
+    if bound is None:
+        raise Conflict("This decision no longer binds either record.")
+    if bound.status == Status.CANCELLED:
+        raise Conflict("A cancelled registration is not reopened.")
+    notification = bound is candidate.existing
+    bound.status = Status.NOTIFIED if notification else Status.DECLARED
+    bound.duplicate_of_id = None
+    bound.rejection_reason = None
+    bound.updated_at = utcnow()
+    if notification:
+        candidate.record.notification_id = None
+    else:
+        for other in for_record(session, bound.id):
+            if other.status == "closed":
+                other.status = "open"
+    candidate.status = "open"
+    candidate.decided_by_id = None
+    candidate.decided_at = None
+    audit.record(
+        session,
+        actor,
+        "duplicate_reopened",
+        record_id=bound.id,
+        reason=reason,
+        details={
+            "candidate": candidate.id,
+            "other": candidate.existing_id if bound is candidate.record else candidate.record_id,
+        },
     )
     session.flush()
     return candidate

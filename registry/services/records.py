@@ -398,10 +398,20 @@ def read(session: Session, actor: Actor, event_type: EventType, record_id: str) 
         raise PermissionDenied("Only clerks and registrars read records.")
     record = _get(session, actor, event_type, record_id)
     audit.record(session, actor, "read", record_id=record.id)
-    return document(session, record)
+    return document(session, record, actor)
 
 
-def document(session: Session, record: Record) -> dict[str, Any]:
+def _linked(session: Session, actor: Actor | None, record_id: str | None) -> str | None:
+    """A linked record's id, or None when it lies outside the actor's area (never shown)."""
+    if record_id is None or actor is None:
+        return record_id
+    linked = session.get(Record, record_id)
+    return record_id if linked is not None and actor.covers(linked.area_path) else None
+
+
+def document(session: Session, record: Record, actor: Actor | None = None) -> dict[str, Any]:
+    """The record head and its current facts; links to records outside ``actor``'s area are
+    left out (``None`` shows them all)."""
     version = current_version(session, record)
     return {
         "id": record.id,
@@ -418,9 +428,9 @@ def document(session: Session, record: Record) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "notification": record.status == Status.NOTIFIED,
-        "duplicate_of_id": record.duplicate_of_id,
-        "notification_id": record.notification_id,
-        "birth_record_id": record.birth_record_id,
+        "duplicate_of_id": _linked(session, actor, record.duplicate_of_id),
+        "notification_id": _linked(session, actor, record.notification_id),
+        "birth_record_id": _linked(session, actor, record.birth_record_id),
         **version.facts,
     }
 
@@ -458,7 +468,8 @@ def search(
     """A page of record summaries inside the actor's area, newest event first."""
     if actor.role not in DECLARERS:
         raise PermissionDenied("Only clerks and registrars search records.")
-    stmt = scoped(select(Record, RecordVersion, Area.code), actor)
+    pending = duplicates.open_count(Record.id, Record).label("pending")
+    stmt = scoped(select(Record, RecordVersion, Area.code, pending), actor)
     stmt = (
         stmt.join(
             RecordVersion,
@@ -503,8 +514,10 @@ def search(
             "family_name": version.family_name,
             "sex": version.sex,
             "area_code": area_code,
+            # A registrar's decision on a suspected duplicate holds this record.
+            "duplicate_pending": bool(pending),
         }
-        for record, version, area_code in rows
+        for record, version, area_code, pending in rows
     ]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
@@ -537,6 +550,9 @@ def update_declaration(
     record = _get_for_update(session, actor, event_type, record_id)
     if record.status == Status.REGISTERED:
         raise Conflict("A registered record changes only through a correction.")
+    duplicates.ensure_unbound(record)
+    if record.status == Status.CANCELLED:
+        raise Conflict("A cancelled registration never changes; it stays readable.")
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
     notification = bool(facts.get("notification"))
@@ -602,6 +618,7 @@ def register(
     version: RecordVersion = locked[1]
     office: Facility | None = locked[3]
     open_duplicates: int = locked[4]
+    duplicates.ensure_unbound(record)
     if record.status != Status.DECLARED:
         raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
     duplicates.before_register(open_duplicates)

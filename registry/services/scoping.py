@@ -62,7 +62,13 @@ def scoped(stmt: S, actor: Actor, record: Any = Record) -> S:
 
     ``record`` is the Record entity or an alias of it joined into ``stmt``.
     """
-    return stmt.where(record.area_path.startswith(actor.area_path, autoescape=True))
+    return stmt.where(within(actor, record))
+
+
+def within(actor: Actor, record: Any = Record) -> Any:
+    """The condition of ``scoped``: the record (entity or alias) lies in the actor's subtree.
+    For queries that combine it (a pair of records, either of which may be the actor's)."""
+    return record.area_path.startswith(actor.area_path, autoescape=True)
 
 
 def scoped_areas(stmt: S, actor: Actor) -> S:

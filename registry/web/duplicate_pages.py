@@ -57,6 +57,8 @@ def _percent(probability: float) -> str:
 
 
 def _person(summary: dict[str, Any]) -> str:
+    if summary.get("masked"):
+        return gettext("a record of %(area)s", area=summary["area_name"])
     name = " ".join(p for p in (summary.get("given_names"), summary.get("family_name")) if p)
     return name or gettext("(no name yet)")
 
@@ -83,7 +85,7 @@ def queue_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
                 "detail": gettext(
                     "%(probability)s likely · %(date)s · %(area)s",
                     probability=_percent(item["probability"]),
-                    date=newer["event_date"],
+                    date=newer.get("event_date") or existing.get("event_date") or "",
                     area=newer["area_code"],
                 ),
             }
@@ -159,7 +161,7 @@ def _review_page(
 ) -> Response:
     actor, session = auth.actor(), db_session()
     candidate = duplicates.get(session, actor, candidate_id)
-    doc = duplicates.as_document(session, candidate)
+    doc = duplicates.as_document(session, candidate, actor)
     rows, rules = _comparison(doc["explanation"])
     session.commit()
     return page(
