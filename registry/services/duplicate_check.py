@@ -10,10 +10,11 @@ personal data, so each one shown is audited (``duplicate_check``, one event per 
 masked candidates reveal nobody and are not.
 
 ``declare_with_choice`` saves the declaration with the declarant's answer to what was shown:
-"same" child as a visible record, a "different" child, or "unsure" (a registrar decides). "Same" as a notification completes
-that notification (the completion path of ``records.update_declaration``); "same" as a declared
-or registered record stores the new declaration as a suspected duplicate of it, for a registrar
-to decide: it is never merged silently. The answer is kept on the record and audited.
+"same" child as a visible record, a "different" child, or "unsure" (a registrar decides).
+"Same" as a notification completes that notification (the completion path of
+``records.update_declaration``); "same" as a declared or registered record stores the new
+declaration as a suspected duplicate of it, for a registrar to decide: it is never merged
+silently. The answer is kept on the record and audited.
 """
 
 from __future__ import annotations
@@ -52,35 +53,18 @@ def _evidence(hit: duplicates.Scored, *, full: bool) -> list[dict[str, Any]]:
     return [{"field": e["field"], "level": e["level"]} for e in fields]
 
 
-def _visible(found: Found) -> dict[str, Any]:
-    record, version = found.record, found.version
-    return {
-        "visible": True,
-        "id": record.id,
-        "event_type": record.event_type,
-        "status": record.status,
-        "registration_number": record.registration_number,
-        "area_code": found.area_code,
-        "given_names": version.given_names,
-        "family_name": version.family_name,
-        "sex": version.sex,
-        "date_of_birth": version.date_of_birth,
-        "event_date": version.event_date,
-        "mother_given_names": version.mother_given_names,
-        "mother_family_name": version.mother_family_name,
-        "probability": found.hit.candidate.probability,
-        "completes": record.status == Status.NOTIFIED,
-        "evidence": _evidence(found.hit, full=True),
+def _as_shown(session: Session, actor: Actor, found: Found) -> dict[str, Any]:
+    """A candidate through ``duplicates.visible_summary`` (the one masking rule), with the
+    evidence: levels and weights in the actor's area, levels alone outside it."""
+    summary = duplicates.visible_summary(session, actor, found.record, found.version)
+    shown = summary | {
+        "visible": found.visible,
+        "evidence": _evidence(found.hit, full=found.visible),
     }
-
-
-def _masked(found: Found) -> dict[str, Any]:
-    return {
-        "visible": False,
-        "area_code": found.area_code,
-        "registration_number": found.record.registration_number,
-        "evidence": _evidence(found.hit, full=False),
-    }
+    if found.visible:
+        shown["probability"] = found.hit.candidate.probability
+        shown["completes"] = found.record.status == Status.NOTIFIED
+    return shown
 
 
 def find(
@@ -109,7 +93,7 @@ def find(
     for hit in hits:
         if hit.record_id in stored:
             found, current, code = stored[hit.record_id]
-            out.append(Found(hit, found, current, code, actor.covers(found.area_path)))
+            out.append(Found(hit, found, current, code, duplicates.sees(actor, found)))
     return out
 
 
@@ -124,7 +108,7 @@ def shown(session: Session, actor: Actor, found: list[Found]) -> list[dict[str, 
                 record_id=item.record.id,
                 details={"probability": round(item.hit.candidate.probability, 4)},
             )
-    return [_visible(f) if f.visible else _masked(f) for f in found]
+    return [_as_shown(session, actor, f) for f in found]
 
 
 def check(
@@ -145,8 +129,8 @@ def declare_with_choice(
     """Save a declaration with the declarant's answer to the candidates a check showed.
 
     ``choice`` is "same" (``chosen_id`` names a record in the actor's area that the check finds
-    now), "different" or "unsure". Returns the record saved: the completed notification itself when the
-    chosen record was a notification, else the new declaration.
+    now), "different" or "unsure". Returns the record saved: the completed notification itself
+    when the chosen record was a notification, else the new declaration.
     """
     if choice not in CHOICES:
         raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})

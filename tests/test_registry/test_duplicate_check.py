@@ -94,7 +94,10 @@ def test_a_record_of_another_district_is_masked(api: ApiClient, session: Session
     assert candidate["visible"] is False
     assert candidate["area_code"] == "D21"
     assert candidate["registration_number"] is None
-    assert set(candidate) == {"visible", "area_code", "registration_number", "evidence"}
+    hidden = ("given_names", "family_name", "date_of_birth", "event_date", "mother", "sex")
+    assert candidate["masked"] is True and candidate["id"] is None
+    assert not set(hidden) & set(candidate)
+    assert "probability" not in candidate
     assert all(set(e) == {"field", "level"} for e in candidate["evidence"])
     text = response.get_data(as_text=True)
     assert other["id"] not in text and "Amina" not in text and "Grace" not in text
@@ -290,7 +293,7 @@ def test_a_record_of_another_district_is_masked_on_the_form(web: Web, session: S
     )
     web.as_user("clerk")
     text, choices = warned(web, session)
-    assert "A record in another area (D21)" in text
+    assert "A record in another area (Dunia District, D21)" in text
     assert choices == ["different", "unsure"]
     assert "Grace" not in text.split('id="possible-duplicates"')[1].split("</section>")[0]
 
@@ -304,3 +307,140 @@ def test_the_warning_is_in_french(web: Web, session: Session) -> None:
     text = web.text(response)
     assert "Enregistrements existants possibles" in text
     assert "Possible existing records" not in text
+
+
+# -- the registrar's review page ------------------------------------------------------------------
+
+REVIEW = re.compile(r'href="(/duplicates/[0-9a-f-]{36})"')
+BUTTONS = re.compile(r'<button type="submit" name="decision" value="(\w+)"')
+
+
+def journey_pair(web: Web) -> tuple[str, str]:
+    """Achieng Joy Nyambura, then Achieng Joi: same mother, date of birth and facility."""
+    clerk = web.api.as_user("clerk")
+    first = clerk.declare(
+        body=birth(
+            4,
+            child={"given_names": "Achieng Joy", "family_name": "Nyambura"},
+            mother={"given_names": "Wanjiru", "family_name": "Nyambura", "national_id": "ID-4471"},
+            father={"given_names": "Peter", "family_name": "Odhiambo"},
+        )
+    )
+    second = clerk.declare(
+        body=birth(
+            4,
+            child={"given_names": "Achieng Joi", "family_name": "Nyambura"},
+            mother={"given_names": "Wanjiru", "family_name": "Nyambura"},
+            father=None,
+        )
+    )
+    return first["id"], second["id"]
+
+
+def review_url(web: Web) -> str:
+    found = REVIEW.search(web.text(web.get("/")))
+    assert found, "no suspected duplicate in the registrar's queue"
+    return found.group(1)
+
+
+def test_the_review_shows_original_spelling_extra_fields_and_evidence(
+    web: Web, session: Session
+) -> None:
+    """Values as written (not folded), father, facility, mother's date of birth and identity
+    number, type of birth, one sentence of evidence per field, and both reads audited."""
+    first, second = journey_pair(web)
+    web.as_user("registrar")
+    text = web.text(web.get(review_url(web)))
+    assert "<td>Achieng Joi</td>" in text and "<td>Achieng Joy</td>" in text
+    assert "achieng" not in text
+    extra = dict(
+        re.findall(r'<tr class="extra">\s*<th scope="row">([^<]+)</th>(.*?)</tr>', text, re.S)
+    )
+    assert "Amani District Hospital (F111)" in extra["Health facility"]
+    assert "Peter Odhiambo" in extra["Father"]
+    extra = {label.replace("&#39;", "'"): cells for label, cells in extra.items()}
+    assert "1995-04-12" in extra["Mother's date of birth"], extra
+    assert "ID-4471" in extra["Mother's identity number"]
+    assert "Single birth" in extra["Type of birth"]
+    sentences = re.findall(r'<p class="evidence">([^<]+)</p>', text)
+    assert "Family name: the same (Nyambura / Nyambura) — strong evidence for the same child" in (
+        sentences
+    )
+    assert any(
+        s.startswith("Given names: ") and "(Achieng Joi / Achieng Joy)" in s for s in sentences
+    )
+    assert any(
+        s.startswith("Mother: the same woman (Wanjiru Nyambura / Wanjiru Nyambura)")
+        for s in sentences
+    )
+    for record_id in (first, second):
+        reads = audited(session, "read", record_id)
+        assert [json.loads(e.details) for e in reads] == [{"via": "review"}]
+
+
+@pytest.mark.parametrize(
+    ("probability", "first_button", "shown"),
+    [(0.95, "duplicate", "95 %"), (0.9, "duplicate", "90 %"), (0.85, "not_duplicate", "85 %")],
+)
+def test_the_suggested_decision_follows_the_probability(
+    web: Web, session: Session, probability: float, first_button: str, shown: str
+) -> None:
+    """At 90 % or more the first (primary) button is "duplicate"; below, "not a duplicate"."""
+    _first, second = journey_pair(web)
+    candidate = session.scalars(
+        select(DuplicateCandidate).where(DuplicateCandidate.record_id == second)
+    ).one()
+    candidate.probability = probability  # the stored calibrated posterior the page reads
+    session.commit()
+    web.as_user("registrar")
+    text = web.text(web.get(f"/duplicates/{candidate.id}"))
+    assert f"<strong>{shown}</strong>" in text
+    buttons = BUTTONS.findall(text)
+    assert buttons[0] == first_button and sorted(buttons) == ["duplicate", "not_duplicate"]
+    assert ("Suggested: duplicate" in text) is (first_button == "duplicate")
+
+
+def test_the_declarants_answer_is_shown_on_the_review_and_record_pages(
+    web: Web, session: Session
+) -> None:
+    """ "A different child" from the form is what the registrar reads beside the pair."""
+    web.api.as_user("clerk").declare(body=birth(5))
+    web.as_user("clerk")
+    form = birth_form(**{"child.given_names": "Aminah"})
+    saved = web.post(
+        "/births/new", form | {"duplicate_checked": "y", "duplicate_choice": "different"}
+    )
+    assert saved.status_code == 303
+    web.post("/logout")
+    web.as_user("registrar")
+    review = web.text(web.get(review_url(web)))
+    assert "The declarant said: a different child." in review
+    record = web.text(web.get(saved.headers["Location"]))
+    assert 'id="declarant-said">The declarant said: a different child.' in record
+
+
+def test_the_other_districts_side_is_masked_on_the_review(web: Web) -> None:
+    """A registrar sees the other district's side without its values or extra facts."""
+    web.api.as_user("clerk.d21").declare(
+        body=birth(
+            4,
+            place={"type": "health_facility", "facility_code": "F211"},
+            father={"given_names": "Joseph", "family_name": "Kamau"},
+        )
+    )
+    web.api.as_user("clerk").declare(body=birth(4))
+    web.as_user("registrar")
+    text = web.text(web.get(review_url(web)))
+    assert "Joseph" not in text and "Dunia Referral Hospital" not in text
+    assert "<td>Amina</td>\n    <td>\u2013</td>" in text  # the masked side: a dash
+    assert "Given names: the same — strong evidence for the same child" in text
+
+
+def test_the_queue_shows_declarations_held_by_a_suspected_duplicate(web: Web) -> None:
+    """The declared list marks the declaration a suspected duplicate holds, not the other."""
+    first, second = journey_pair(web)
+    web.as_user("clerk")
+    section = web.text(web.get("/")).split('id="queue-declared"')[1].split("</section>")[0]
+    held = [line for line in section.splitlines() if "held: a suspected duplicate" in line]
+    assert len(held) == 1 and second in held[0]
+    assert first not in held[0]
