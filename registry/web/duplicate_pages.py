@@ -203,8 +203,9 @@ def _comparison(
         if duplicates.sees(actor, record):
             audit.record(session, actor, "read", record_id=record.id, details={"via": "review"})
             sides.append(_as_written(session, record))
-        else:
-            sides.append(({}, [None] * len(EXTRA_LABELS[event_type])))
+        else:  # masked: its area only
+            area = f"{record.area.name} ({record.area.code})"
+            sides.append(({"area": area}, [None] * len(EXTRA_LABELS[event_type])))
     (left, left_extra), (right, right_extra) = sides
     rows, rules = [], []
     for entry in explanation:
