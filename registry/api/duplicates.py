@@ -10,8 +10,15 @@ from flask_smorest import Blueprint
 
 from registry.api.common import current_actor, unit_of_work
 from registry.extensions import db_session
-from registry.schemas.duplicates import DecisionIn, DuplicateOut, DuplicatePage, DuplicateQuery
-from registry.services import duplicates
+from registry.schemas.duplicates import (
+    CancelIn,
+    DecisionIn,
+    DuplicateOut,
+    DuplicatePage,
+    DuplicateQuery,
+    ReopenIn,
+)
+from registry.services import cancellation, duplicates
 
 blp = Blueprint(
     "duplicates",
@@ -43,5 +50,40 @@ class Decision(MethodView):
         session, actor = db_session(), current_actor()
         candidate = duplicates.decide(
             session, actor, str(candidate_id), data["decision"], data.get("note")
+        )
+        return duplicates.as_document(session, candidate, actor)
+
+
+@blp.route("/<uuid:candidate_id>/reopen")
+class Reopen(MethodView):
+    @unit_of_work
+    @blp.arguments(ReopenIn())
+    @blp.response(200, DuplicateOut)
+    def post(self, data: dict[str, Any], candidate_id: UUID) -> dict[str, Any]:
+        """Reopen a "duplicate" decision (a registrar covering both records, with a reason):
+        the bound record loses its link and the pair awaits a new decision."""
+        session, actor = db_session(), current_actor()
+        candidate = duplicates.reopen(session, actor, str(candidate_id), data["reason"])
+        return duplicates.as_document(session, candidate, actor)
+
+
+@blp.route("/<uuid:candidate_id>/cancel")
+class Cancel(MethodView):
+    @unit_of_work
+    @blp.arguments(CancelIn())
+    @blp.response(200, DuplicateOut)
+    def post(self, data: dict[str, Any], candidate_id: UUID) -> dict[str, Any]:
+        """Cancel one of two registered records of one person (``cancel``: ``record``, the
+        newer, or ``existing``): status ``cancelled``, a new version with the reason and
+        evidence, its number never reused, its certificates revoked."""
+        session, actor = db_session(), current_actor()
+        candidate, _ = cancellation.cancel(
+            session,
+            actor,
+            str(candidate_id),
+            side=data["cancel"],
+            reason=data["reason"],
+            evidence=data["evidence"],
+            requested_by=data.get("requested_by"),
         )
         return duplicates.as_document(session, candidate, actor)

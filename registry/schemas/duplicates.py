@@ -18,6 +18,24 @@ class DecisionIn(Schema):
     note = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
 
+class ReopenIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CancelIn(Schema):
+    cancel = fields.String(
+        load_default="record",
+        validate=validate.OneOf(["record", "existing"]),
+        metadata={
+            "description": "Which registered record to cancel: the newer (record) or "
+            "the existing one; the other is kept."
+        },
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    evidence = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    requested_by = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+
+
 class SideOut(Schema):
     """One record of a pair. ``masked``: outside your area, only its type, status, area and
     registration number are given (no id, names or dates)."""

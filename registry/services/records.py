@@ -753,3 +753,94 @@ def correct(
         session, actor, "correct", record_id=record.id, reason=reason, details={"fields": changed}
     )
     return record
+
+
+#: The typed columns a cancellation version copies from the current version.
+_COPIED = [
+    c.key
+    for c in RecordVersion.__table__.columns
+    if c.key
+    not in {
+        "id",
+        "record_id",
+        "version",
+        "kind",
+        "created_at",
+        "created_by_id",
+        "reason",
+        "evidence",
+        "requested_by",
+        "approved_by_id",
+    }
+]
+
+
+def cancel_registration(
+    session: Session,
+    actor: Actor,
+    record_id: str,
+    kept: Record,
+    *,
+    reason: str,
+    evidence: str,
+    requested_by: str | None = None,
+) -> Record:
+    """Cancel a registered record as a duplicate of ``kept`` (registered too).
+
+    Like a correction it adds a version (the same facts, kind ``cancellation``, with reason,
+    evidence, who asked and who approved), never edits one. The record keeps its registration
+    number, so the number is never given again, and stays readable with its history. The
+    caller revokes its certificates.
+    """
+    require_role(actor, REGISTRARS)
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"No record {record_id}.")
+    record = _get_for_update(session, actor, EventType(record.event_type), record_id)
+    ensure_covers(actor, kept.area_path)
+    if record.status == Status.CANCELLED:
+        raise Conflict("This registration is already cancelled.")
+    if record.status != Status.REGISTERED or kept.status != Status.REGISTERED:
+        raise Conflict(
+            "Only a registered record is cancelled, as a duplicate of another registered "
+            "record; decide on a declaration instead."
+        )
+    if not (reason.strip() and evidence.strip()):
+        raise field_error("reason", "A cancellation needs a reason and evidence.")
+    current = current_version(session, record)
+    stated = f"Duplicate of {kept.registration_number}: {reason}"
+    record.version += 1
+    record.status = Status.CANCELLED
+    record.duplicate_of_id = kept.id
+    record.rejection_reason = stated
+    record.updated_at = utcnow()
+    session.flush()
+    version = _insert_loaded(
+        session,
+        RecordVersion,
+        {
+            **{key: copy.deepcopy(getattr(current, key)) for key in _COPIED},
+            "record_id": record.id,
+            "version": record.version,
+            "kind": "cancellation",
+            "created_at": utcnow(),
+            "created_by_id": actor.user_id,
+            "reason": stated,
+            "evidence": evidence,
+            "requested_by": requested_by or actor.username,
+            "approved_by_id": actor.user_id,
+        },
+    )
+    _remember(session, version)
+    audit.record(
+        session,
+        actor,
+        "cancel",
+        record_id=record.id,
+        reason=stated,
+        details={
+            "registration_number": record.registration_number,
+            "duplicate_of": kept.registration_number,
+        },
+    )
+    return record

@@ -79,7 +79,7 @@ def test_a_duplicate_decision_binds_through_resubmission(
 
     # The registrar reviews the pair from the work queue and decides.
     sign_in(page, base, "registrar")
-    held = page.locator("#queue-declared li", has=page.locator(".flag"))
+    held = page.locator("#queue-declared li", has=page.locator(".duplicate-pending"))
     assert held.count() == 1 and "Achieng Joi" in held.inner_text()
     page.click("#queue-duplicates a")
     page.wait_for_url(re.compile(r".*/duplicates/[0-9a-f-]{36}$"))

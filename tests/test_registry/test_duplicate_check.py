@@ -441,6 +441,8 @@ def test_the_queue_shows_declarations_held_by_a_suspected_duplicate(web: Web) ->
     first, second = journey_pair(web)
     web.as_user("clerk")
     section = web.text(web.get("/")).split('id="queue-declared"')[1].split("</section>")[0]
-    held = [line for line in section.splitlines() if "held: a suspected duplicate" in line]
+    held = [
+        line for line in section.splitlines() if "suspected duplicate: awaits a decision" in line
+    ]
     assert len(held) == 1 and second in held[0]
     assert first not in held[0]
