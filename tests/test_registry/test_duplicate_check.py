@@ -21,7 +21,7 @@ from registry.models import (
     RecordVersion,
 )
 from tests.factories import ApiClient, birth, death
-from tests.test_registry.test_web_support import Web, birth_form
+from tests.test_registry.test_web_support import Web, birth_form, death_form
 
 STORED = (Record, RecordVersion, DedupeKey, DuplicateCandidate, IdempotencyKey)
 
@@ -446,3 +446,24 @@ def test_the_queue_shows_declarations_held_by_a_suspected_duplicate(web: Web) ->
     ]
     assert len(held) == 1 and second in held[0]
     assert first not in held[0]
+
+
+def test_the_death_form_warns_about_the_same_person(web: Web, session: Session) -> None:
+    """A death declared twice is warned about with the person's wording; the answer is saved
+    and named in the record's audit trail."""
+    first = web.api.as_user("clerk").declare("deaths", death(5))
+    web.as_user("clerk")
+    before = counts(session)
+    response = web.post("/deaths/new", death_form(**{"deceased.given_names": "Jon"}))
+    text = web.text(response)
+    assert (
+        response.status_code == 200 and "Is this the same person as one of these records?" in text
+    )
+    assert counts(session) == before
+    assert CHOICE.findall(text) == [f"same:{first['id']}", "different", "unsure"]
+    form = death_form(**{"deceased.given_names": "Jon"}) | {"duplicate_checked": "y"}
+    saved = web.post("/deaths/new", form | {"duplicate_choice": "unsure"})
+    assert saved.status_code == 303, web.text(saved)
+    record = web.text(web.get(saved.headers["Location"]))
+    assert "The declarant could not tell." in record
+    assert "answer to possible existing records</td>" in record
