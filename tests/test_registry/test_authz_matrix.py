@@ -83,6 +83,16 @@ MATRIX: dict[tuple[str, str], tuple[str, Body, dict[str, int | str]]] = {
         lambda: {"decision": "not_duplicate", "note": "checked"},
         only("registrar", "regional registrar"),
     ),
+    ("duplicates.Reopen", "POST"): (
+        "/api/v1/duplicates/{candidate}/reopen",
+        lambda: {"reason": "the clinic card differs"},
+        only("registrar", "regional registrar"),
+    ),
+    ("duplicates.Cancel", "POST"): (
+        "/api/v1/duplicates/{candidate}/cancel",
+        lambda: {"cancel": "record", "reason": "registered twice", "evidence": "clinic card"},
+        only("registrar", "regional registrar"),
+    ),
     ("stats.StatsTable", "GET"): (
         "/api/v1/stats/coverage?year=2026",
         lambda: None,
