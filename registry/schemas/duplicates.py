@@ -87,6 +87,7 @@ class DuplicateOut(Schema):
     deciding_area_code = fields.String(
         allow_none=True, metadata={"description": "The nearest area covering both records."}
     )
+    deciding_area_name = fields.String(allow_none=True)
     awaits = fields.String(
         required=True, metadata={"description": 'Who decides: "awaits a registrar of <area>".'}
     )

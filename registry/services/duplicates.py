@@ -4,8 +4,15 @@ On every declaration the record's blocking keys are stored (``dedupe_keys``), th
 share a key are scored against it, and those above the review threshold become open
 ``DuplicateCandidate`` rows with a field-by-field explanation. A record with an open candidate
 cannot be registered until a registrar decides. Two matches are not flagged but linked: a
-declaration that completes an earlier facility notification, and a death with the birth record of
-the same person.
+declaration that completes an earlier facility notification its author may see, and a death with
+the birth record of the same person.
+
+A decision binds (SECURITY.md I11): a record decided to be a duplicate keeps the link
+(``duplicate_of_id``) as its state, and is not resubmitted, amended or registered until a
+registrar whose area covers both records reopens the decision. A pair may span two areas: each
+side is shown in full only inside the viewer's area (``visible_summary``), and only a registrar
+covering both decides (``may_decide``). Cancelling a registered duplicate is in
+``registry.services.cancellation``.
 """
 
 from __future__ import annotations
@@ -355,7 +362,7 @@ def on_declared(
         completes = (
             hit.status == Status.NOTIFIED
             and record.notification_id is None
-            and (actor is None or actor.covers(hit.area_path))
+            and _reaches(actor, record, hit.area_path)
         )
         candidate = DuplicateCandidate(
             record_id=record.id,
@@ -392,7 +399,7 @@ def on_declared(
             for hit in score(
                 session, record, version, area_code, EventType.BIRTH, threshold=LINK_THRESHOLD
             )
-            if hit.duplicate_of is None and (actor is None or actor.covers(hit.area_path))
+            if hit.duplicate_of is None  # a link changes only the death: any area will do
         ]
         if births:
             record.birth_record_id = births[0].record_id
@@ -404,6 +411,14 @@ def on_declared(
                 details={"birth": births[0].record_id},
             )
     session.flush()
+
+
+def _reaches(actor: Actor | None, record: Record, area_path: str) -> bool:
+    """Whether a record in ``area_path`` may be linked to ``record`` without a registrar: its
+    author may see it (in a batch without an author, it lies in the record's own area)."""
+    if actor is None:
+        return area_path.startswith(record.area_path)
+    return actor.covers(area_path)
 
 
 def _already_paired(session: Session, a: str, b: str) -> bool:
@@ -602,6 +617,7 @@ def as_document(
         "existing": visible_summary(session, actor, existing),
         "decidable": actor is None or may_decide(actor, record, existing),
         "deciding_area_code": area.code if area else None,
+        "deciding_area_name": area.name if area else None,
         "awaits": _awaits(session, record, existing),
     }
 
@@ -778,6 +794,9 @@ def reopen(
     if bound.status == Status.CANCELLED:
         raise Conflict("A cancelled registration is not reopened.")
     notification = bound is candidate.existing
+    if notification and candidate.record.status == Status.REGISTERED:
+        # Its link to the notification is part of a registration, which never changes in place.
+        raise Conflict("The declaration that completed this notification is registered.")
     bound.status = Status.NOTIFIED if notification else Status.DECLARED
     bound.duplicate_of_id = None
     bound.rejection_reason = None
@@ -818,3 +837,43 @@ def rescan(session: Session, records: Iterable[Record], progress: Any = None) ->
     session.flush()
     after = session.scalar(select(func.count()).select_from(DuplicateCandidate)) or 0
     return after - before
+
+
+def preview(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    version: RecordVersion,
+    area_code: str,
+) -> list[dict[str, Any]]:
+    """The records an unsaved declaration would be paired with, as ``actor`` may see them.
+
+    ``record`` and ``version`` are transient (never added to the session): the record needs
+    ``id``, ``event_type``, ``area_path`` and ``notification_id``; the version the typed columns.
+    Nothing is stored or audited. Each item: ``{"probability", "match_weight", "explanation"
+    (values of a hidden side removed), "existing": visible_summary(...), "completes": True
+    when saving would complete that notification}``, best first.
+    """
+    event_type = EventType(record.event_type)
+    out = []
+    hits = score(session, record, version, area_code, event_type, threshold=REVIEW_THRESHOLD)
+    found = {hit.record_id for hit in hits}
+    for hit in hits:
+        if hit.duplicate_of in found:
+            continue
+        existing = session.get(Record, hit.record_id)
+        assert existing is not None
+        out.append(
+            {
+                "probability": hit.candidate.probability,
+                "match_weight": hit.candidate.match_weight,
+                "explanation": mask_explanation(
+                    hit.candidate.explain(), left=True, right=sees(actor, existing)
+                ),
+                "existing": visible_summary(session, actor, existing),
+                "completes": hit.status == Status.NOTIFIED
+                and record.notification_id is None
+                and _reaches(actor, record, hit.area_path),
+            }
+        )
+    return out

@@ -844,3 +844,28 @@ def cancel_registration(
         },
     )
     return record
+
+
+def check_duplicates(
+    session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The pre-save check: what a declaration of ``facts`` (validated, as ``declare`` takes
+    them) would be paired with, masked outside the actor's area. Nothing is stored or audited.
+
+    Returns ``duplicates.preview`` items (``probability``, ``match_weight``, ``explanation``,
+    ``existing`` and ``completes``), best first.
+    """
+    require_role(actor, DECLARERS)
+    where = _resolve(session, event_type, facts)
+    ensure_covers(actor, where.occurrence_area.path)
+    typed = _typed(event_type, facts, where)
+    # Transient rows, never added to the session: the look-up reads their values only.
+    record = Record(
+        id="unsaved",
+        event_type=event_type.value,
+        status=Status.DECLARED.value,
+        area_path=where.occurrence_area.path,
+        notification_id=None,
+    )
+    version = RecordVersion(version=1, **typed)
+    return duplicates.preview(session, actor, record, version, where.occurrence_area.code)

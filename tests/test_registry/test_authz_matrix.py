@@ -85,12 +85,12 @@ MATRIX: dict[tuple[str, str], tuple[str, Body, dict[str, int | str]]] = {
     ),
     ("duplicates.Reopen", "POST"): (
         "/api/v1/duplicates/{candidate}/reopen",
-        lambda: {"reason": "the clinic card differs"},
+        lambda: {"reason": "checked again"},
         only("registrar", "regional registrar"),
     ),
     ("duplicates.Cancel", "POST"): (
         "/api/v1/duplicates/{candidate}/cancel",
-        lambda: {"cancel": "record", "reason": "registered twice", "evidence": "clinic card"},
+        lambda: {"reason": "same child", "evidence": "clinic card"},
         only("registrar", "regional registrar"),
     ),
     ("stats.StatsTable", "GET"): (

@@ -13,9 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.api import stats as stats_api
-from registry.domain import today
-from registry.models import AuditEvent, DuplicateCandidate, IssuedCertificate, Record
-from registry.services import users
+from registry.domain import EventType, today
+from registry.models import (
+    AuditEvent,
+    DuplicateCandidate,
+    IssuedCertificate,
+    Record,
+    RecordVersion,
+    User,
+)
+from registry.services import audit, records, users
+from registry.services.scoping import Actor
 from tests import factories
 from tests.factories import ApiClient, birth, days_ago
 from tests.test_registry.test_certificates_api import COLLECTOR, qr_payload
@@ -63,8 +71,6 @@ def decide(api: ApiClient, username: str, candidate: str, decision: str) -> Any:
 
 
 def registered_count(session: Session, family: str) -> int:
-    from registry.models import RecordVersion
-
     stmt = (
         select(func.count())
         .select_from(Record)
@@ -495,3 +501,61 @@ def test_the_work_queue_marks_a_declaration_held_by_a_duplicate(
     free = [line for line in lines if first["id"] in line]
     assert "awaits a decision" in held[0]
     assert "awaits a decision" not in free[0]
+
+
+def test_the_pre_save_check_shows_candidates_masked_outside_the_area_and_stores_nothing(
+    api: ApiClient, session: Session
+) -> None:
+    """It lists what a declaration would be paired with (in full inside the author's area,
+    masked outside it, a notification it would complete marked) without storing anything."""
+    d21, d11 = _cross_pair(api)
+    notice = api.as_user("clerk").declare(
+        body={
+            "notification": True,
+            "child": {"sex": "female", "date_of_birth": days_ago(2).isoformat()},
+            "place": {"type": "health_facility", "facility_code": "F111"},
+            "mother": {"given_names": "Grace", "family_name": "Otieno"},
+        }
+    )
+    clerk = Actor.from_user(session.scalars(select(User).where(User.username == "clerk")).one())
+    before = session.scalar(select(func.count()).select_from(Record))
+    raw = birth(
+        12,
+        child={"given_names": "Zawadi Imani", "family_name": "Kiprotich"},
+        mother={"given_names": "Chepkoech", "family_name": "Kiprotich"},
+    )
+    facts = records.schema_for(EventType.BIRTH).load(raw)
+    found = records.check_duplicates(session, clerk, EventType.BIRTH, facts)
+    by_side = {(i["existing"]["masked"], i["existing"]["area_code"]): i for i in found}
+    assert set(by_side) == {(True, "D21"), (False, "D11")}
+    hidden = by_side[(True, "D21")]
+    assert hidden["existing"]["id"] is None and d21["id"] not in json.dumps(hidden, default=str)
+    assert by_side[(False, "D11")]["existing"]["id"] == d11["id"]
+    assert not any(i["completes"] for i in found)
+    completing = records.check_duplicates(
+        session, clerk, EventType.BIRTH, records.schema_for(EventType.BIRTH).load(birth(2))
+    )
+    assert [(i["existing"]["id"], i["completes"]) for i in completing] == [(notice["id"], True)]
+    assert session.scalar(select(func.count()).select_from(Record)) == before
+    assert not session.info.get(audit.PENDING)
+
+
+def test_a_completion_is_not_reopened_once_the_declaration_is_registered(api: ApiClient) -> None:
+    """It refuses (409) to reopen a completed notification whose declaration is registered:
+    the registration's link never changes in place."""
+    clerk = api.as_user("clerk")
+    notice = clerk.declare(
+        body={
+            "notification": True,
+            "child": {"sex": "female", "date_of_birth": days_ago(2).isoformat()},
+            "place": {"type": "health_facility", "facility_code": "F111"},
+            "mother": {"given_names": "Grace", "family_name": "Otieno"},
+        }
+    )
+    declared = clerk.declare(body=birth(2))
+    registrar = api.as_user("registrar")
+    assert registrar.post(f"/api/v1/births/{declared['id']}/register", json={}).status_code == 200
+    (pair,) = items(api, "registrar", "duplicate")
+    refused = registrar.post(f"/api/v1/duplicates/{pair['id']}/reopen", json={"reason": "x"})
+    assert refused.status_code == 409
+    assert clerk.get(f"/api/v1/births/{notice['id']}").json["status"] == "rejected"
