@@ -134,9 +134,9 @@ def declare_with_choice(
     """
     if choice not in CHOICES:
         raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})
+    visible = {f.record.id: f for f in find(session, actor, event_type, facts) if f.visible}
     chosen: Found | None = None
     if choice == SAME:
-        visible = {f.record.id: f for f in find(session, actor, event_type, facts) if f.visible}
         chosen = visible.get(chosen_id or "")
         if chosen is None:
             raise ValidationFailed(
@@ -145,7 +145,11 @@ def declare_with_choice(
     if chosen is not None and chosen.record.status == Status.NOTIFIED:
         saved = records.update_declaration(session, actor, event_type, chosen.record.id, facts)
     else:
-        saved = records.declare(session, actor, event_type, facts)
+        # Notifications shown and not chosen are not completed silently: a registrar decides.
+        shown = frozenset(
+            f.record.id for f in visible.values() if f.record.status == Status.NOTIFIED
+        )
+        saved = records.declare(session, actor, event_type, facts, not_completing=shown)
         if chosen is not None:
             _pair_for_registrar(session, saved, chosen)
     saved.declarant_duplicate_choice = choice

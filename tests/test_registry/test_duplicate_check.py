@@ -467,3 +467,25 @@ def test_the_death_form_warns_about_the_same_person(web: Web, session: Session) 
     record = web.text(web.get(saved.headers["Location"]))
     assert "The declarant could not tell." in record
     assert "answer to possible existing records</td>" in record
+
+
+def test_a_different_child_does_not_complete_the_notification_shown(
+    web: Web, session: Session
+) -> None:
+    """A notification the clerk was shown and answered "a different child" is not completed
+    by the declaration: it stays notified and the pair waits for a registrar."""
+    notified = web.api.as_user("clerk").declare(body=birth(5, notification=True))
+    web.as_user("clerk")
+    _text, choices = warned(web, session)
+    assert choices[0] == f"same:{notified['id']}"
+    form = birth_form() | {"duplicate_checked": "y", "duplicate_choice": "different"}
+    saved = web.post("/births/new", form)
+    assert saved.status_code == 303, web.text(saved)
+    record = newest(session)
+    assert record.id != notified["id"] and record.notification_id is None
+    notification = session.get(Record, notified["id"])
+    assert notification is not None and notification.status == "notified"
+    pair = session.scalars(
+        select(DuplicateCandidate).where(DuplicateCandidate.record_id == record.id)
+    ).one()
+    assert (pair.existing_id, pair.status) == (notified["id"], "open")
