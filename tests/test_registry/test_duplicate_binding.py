@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from registry.api import stats as stats_api
@@ -22,7 +22,7 @@ from registry.models import (
     RecordVersion,
     User,
 )
-from registry.services import audit, records, users
+from registry.services import audit, duplicates, records, users
 from registry.services.scoping import Actor
 from tests import factories
 from tests.factories import ApiClient, birth, days_ago
@@ -559,3 +559,23 @@ def test_a_completion_is_not_reopened_once_the_declaration_is_registered(api: Ap
     refused = registrar.post(f"/api/v1/duplicates/{pair['id']}/reopen", json={"reason": "x"})
     assert refused.status_code == 409
     assert clerk.get(f"/api/v1/births/{notice['id']}").json["status"] == "rejected"
+
+
+def test_a_batch_scan_does_not_complete_a_notification_of_another_district(
+    api: ApiClient, session: Session
+) -> None:
+    """It flags, in a batch scan with no author, a declaration against a notification of
+    another district instead of completing it (in its own district it completes it)."""
+    notice = notify_in_d21(api)
+    declared = api.as_user("clerk").declare(body=birth(2))
+    session.execute(delete(DuplicateCandidate))  # as if the pair had never been looked for
+    session.flush()
+    record = session.get(Record, declared["id"])
+    assert record is not None
+    duplicates.rescan(session, [record])
+    session.flush()
+    (pair,) = session.scalars(select(DuplicateCandidate)).all()
+    assert (pair.record_id, pair.existing_id, pair.status) == (declared["id"], notice["id"], "open")
+    session.expire_all()
+    still = session.get(Record, notice["id"])
+    assert still is not None and still.status == "notified"
