@@ -1,13 +1,14 @@
 """Before saving: the records a declaration would be matched with, and the declarant's answer.
 
-``check`` resolves the facts exactly as a declaration would (same codes, same area rule), scores
-them against the register with ``duplicates.score`` (the same blocking keys, weights and review
-threshold as a saved declaration) and gives each candidate as its author may see it: in full when
-the record lies in the author's area, masked otherwise (area, registration number, the level of
-agreement of each field; no names, dates or ids). Nothing of the declaration is stored: no record,
-no blocking key, no suspected duplicate. Showing an in-area record's names and dates is a read of
-personal data, so each one shown is audited (``duplicate_check``, one event per record shown);
-masked candidates reveal nobody and are not.
+``check`` resolves the facts exactly as a declaration would (same codes, same area rule) and
+scores them against the register (``records.check_duplicates``: ``duplicates.score`` with the
+same blocking keys, weights and review threshold as a saved declaration), and gives each
+candidate as its author may see it: in full when the record lies in the author's area, masked
+otherwise (area, registration number, the level of agreement of each field; no names, dates or
+ids). Nothing of the declaration is stored: no record, no blocking key, no suspected duplicate.
+Showing an in-area record's names and dates is a read of personal data, so each one shown is
+audited (``duplicate_check``, one event per record shown); masked candidates reveal nobody and
+are not.
 
 ``declare_with_choice`` saves the declaration with the declarant's answer to what was shown:
 "same" child as a visible record, a "different" child, or "unsure" (a registrar decides).
@@ -22,12 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.domain import EventType, Status
 from registry.errors import ValidationFailed
-from registry.models import Area, DuplicateCandidate, Record, RecordVersion
+from registry.models import DuplicateCandidate, Record
 from registry.services import audit, duplicates, records
 from registry.services.scoping import Actor
 
@@ -37,78 +37,64 @@ CHOICES = (SAME, DIFFERENT, UNSURE)
 
 @dataclass(frozen=True)
 class Found:
-    """One candidate of a check, with what scoring said and the record as stored."""
+    """One candidate of a check: a ``duplicates.preview`` item (``probability``,
+    ``match_weight``, ``explanation`` with a hidden side's values removed, ``existing`` as
+    ``duplicates.visible_summary`` shows it to the author, ``completes``)."""
 
-    hit: duplicates.Scored
-    record: Record
-    version: RecordVersion
-    area_code: str
-    visible: bool
+    item: dict[str, Any]
+
+    @property
+    def visible(self) -> bool:
+        return not self.item["existing"]["masked"]
+
+    @property
+    def record_id(self) -> str:
+        record_id: str = self.item["existing"]["id"]
+        return record_id
+
+    @property
+    def notification(self) -> bool:
+        return bool(self.item["existing"]["status"] == Status.NOTIFIED)
 
 
-def _evidence(hit: duplicates.Scored, *, full: bool) -> list[dict[str, Any]]:
-    fields = [e for e in hit.candidate.explain() if "field" in e]
-    if full:
+def _evidence(found: Found) -> list[dict[str, Any]]:
+    fields = [e for e in found.item["explanation"] if "field" in e]
+    if found.visible:
         return [{"field": e["field"], "level": e["level"], "weight": e["weight"]} for e in fields]
     return [{"field": e["field"], "level": e["level"]} for e in fields]
 
 
-def _as_shown(session: Session, actor: Actor, found: Found) -> dict[str, Any]:
-    """A candidate through ``duplicates.visible_summary`` (the one masking rule), with the
-    evidence: levels and weights in the actor's area, levels alone outside it."""
-    summary = duplicates.visible_summary(session, actor, found.record, found.version)
-    shown = summary | {
-        "visible": found.visible,
-        "evidence": _evidence(found.hit, full=found.visible),
-    }
+def _as_shown(found: Found) -> dict[str, Any]:
+    """The candidate as its author may see it, with the evidence: levels and weights in the
+    author's area, levels alone outside it (the summary is already masked there)."""
+    shown: dict[str, Any] = dict(found.item["existing"])
+    shown |= {"visible": found.visible, "evidence": _evidence(found)}
     if found.visible:
-        shown["probability"] = found.hit.candidate.probability
-        shown["completes"] = found.record.status == Status.NOTIFIED
+        shown["probability"] = found.item["probability"]
+        shown["completes"] = found.item["completes"]
     return shown
 
 
 def find(
     session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]
 ) -> list[Found]:
-    """The records a declaration of ``facts`` would be matched with, best first (not audited)."""
-    record, version, area = records.unsaved(session, actor, event_type, facts)
-    hits = duplicates.score(
-        session, record, version, area.code, event_type, threshold=duplicates.REVIEW_THRESHOLD
-    )
-    if not hits:
-        return []
-    stmt = (
-        select(Record, RecordVersion, Area.code)
-        .join(
-            RecordVersion,
-            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-        )
-        .join(Area, Area.id == Record.area_id)
-        .where(Record.id.in_([h.record_id for h in hits]))
-    )
-    stored: dict[str, tuple[Record, RecordVersion, str]] = {
-        found.id: (found, current, code) for found, current, code in session.execute(stmt)
-    }
-    out = []
-    for hit in hits:
-        if hit.record_id in stored:
-            found, current, code = stored[hit.record_id]
-            out.append(Found(hit, found, current, code, duplicates.sees(actor, found)))
-    return out
+    """The records a declaration of ``facts`` would be matched with, best first (not audited):
+    ``records.check_duplicates``, the same look-up and scoring as a saved declaration."""
+    return [Found(item) for item in records.check_duplicates(session, actor, event_type, facts)]
 
 
 def shown(session: Session, actor: Actor, found: list[Found]) -> list[dict[str, Any]]:
     """The candidates as the actor may see them; each in-area record shown is audited."""
-    for item in found:
-        if item.visible:
+    for candidate in found:
+        if candidate.visible:
             audit.record(
                 session,
                 actor,
                 "duplicate_check",
-                record_id=item.record.id,
-                details={"probability": round(item.hit.candidate.probability, 4)},
+                record_id=candidate.record_id,
+                details={"probability": round(candidate.item["probability"], 4)},
             )
-    return [_as_shown(session, actor, f) for f in found]
+    return [_as_shown(f) for f in found]
 
 
 def check(
@@ -134,7 +120,7 @@ def declare_with_choice(
     """
     if choice not in CHOICES:
         raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})
-    visible = {f.record.id: f for f in find(session, actor, event_type, facts) if f.visible}
+    visible = {f.record_id: f for f in find(session, actor, event_type, facts) if f.visible}
     chosen: Found | None = None
     if choice == SAME:
         chosen = visible.get(chosen_id or "")
@@ -142,24 +128,22 @@ def declare_with_choice(
             raise ValidationFailed(
                 errors={"duplicate_choice": ["The record chosen is not among those found."]}
             )
-    if chosen is not None and chosen.record.status == Status.NOTIFIED:
-        saved = records.update_declaration(session, actor, event_type, chosen.record.id, facts)
+    if chosen is not None and chosen.notification:
+        saved = records.update_declaration(session, actor, event_type, chosen.record_id, facts)
     else:
         # Notifications shown and not chosen are not completed silently: a registrar decides.
-        shown = frozenset(
-            f.record.id for f in visible.values() if f.record.status == Status.NOTIFIED
-        )
-        saved = records.declare(session, actor, event_type, facts, not_completing=shown)
+        others = frozenset(f.record_id for f in visible.values() if f.notification)
+        saved = records.declare(session, actor, event_type, facts, not_completing=others)
         if chosen is not None:
             _pair_for_registrar(session, saved, chosen)
     saved.declarant_duplicate_choice = choice
-    saved.declarant_duplicate_record_id = chosen.record.id if chosen else None
+    saved.declarant_duplicate_record_id = chosen.record_id if chosen else None
     audit.record(
         session,
         actor,
         "duplicate_choice",
         record_id=saved.id,
-        details={"choice": choice, "record": chosen.record.id if chosen else None},
+        details={"choice": choice, "record": chosen.record_id if chosen else None},
     )
     session.flush()
     return saved
@@ -172,15 +156,15 @@ def _pair_for_registrar(session: Session, saved: Record, chosen: Found) -> None:
     moved since the check), it is flagged here with the check's score.
     """
     for candidate in duplicates.for_record(session, saved.id):
-        if candidate.existing_id == chosen.record.id:
+        if candidate.existing_id == chosen.record_id:
             return
     session.add(
         DuplicateCandidate(
             record_id=saved.id,
-            existing_id=chosen.record.id,
-            probability=chosen.hit.candidate.probability,
-            match_weight=chosen.hit.candidate.match_weight,
-            explanation=chosen.hit.candidate.explain(),
+            existing_id=chosen.record_id,
+            probability=chosen.item["probability"],
+            match_weight=chosen.item["match_weight"],
+            explanation=chosen.item["explanation"],
             status="open",
         )
     )

@@ -251,30 +251,6 @@ def _load(event_type: EventType, raw: dict[str, Any], wrap: str | None = None) -
     return loaded
 
 
-def unsaved(
-    session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]
-) -> tuple[Record, RecordVersion, Area]:
-    """The record, first version and area ``declare`` would store, checked as it checks them but
-    kept out of the session (nothing is written): what a duplicate check before saving scores."""
-    require_role(actor, DECLARERS)
-    where = _resolve(session, event_type, facts)
-    ensure_covers(actor, where.occurrence_area.path)
-    typed = _typed(event_type, facts, where)
-    notification = bool(facts.get("notification"))
-    record = Record(
-        id=new_uuid(),
-        event_type=event_type.value,
-        status=(Status.NOTIFIED if notification else Status.DECLARED).value,
-        version=1,
-        area_id=where.occurrence_area.id,
-        area_path=where.occurrence_area.path,
-        event_date=typed["event_date"],
-        sex=typed["sex"],
-    )
-    version = RecordVersion(version=1, facts={}, **typed)
-    return record, version, where.occurrence_area
-
-
 def declare(
     session: Session,
     actor: Actor,
