@@ -3,6 +3,7 @@
 ``unit_of_work`` wraps a view: it runs it, and commits once when it succeeds. For a POST with an
 ``Idempotency-Key`` it stores the response in the same transaction and replays it to retries; two
 concurrent first attempts meet on the unique key and the loser replays the winner's response.
+``commit_once`` is the same without replays, for a POST that stores nothing (a duplicate check).
 """
 
 from __future__ import annotations
@@ -63,6 +64,19 @@ def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
         response.headers["Location"] = stored.location
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def commit_once(view: F) -> F:
+    """Commit once after the view succeeds, with no ``Idempotency-Key`` replay: for a POST that
+    stores nothing but its audit events (a retry simply asks again)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        response = make_response(view(*args, **kwargs))
+        db_session().commit()
+        return response
+
+    return cast(F, wrapper)
 
 
 def unit_of_work(view: F) -> F:

@@ -10,9 +10,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from registry.api.common import current_actor, unit_of_work
+from registry.api.common import commit_once, current_actor, unit_of_work
 from registry.domain import EventType
 from registry.extensions import db_session, settings
+from registry.schemas.duplicate_check import CheckOut
 from registry.schemas.records import (
     BirthIn,
     BirthOut,
@@ -25,7 +26,7 @@ from registry.schemas.records import (
     RegisterIn,
     RejectIn,
 )
-from registry.services import records
+from registry.services import duplicate_check, records
 
 
 def make_blueprint(
@@ -58,6 +59,20 @@ def make_blueprint(
             record = records.declare(db_session(), current_actor(), event_type, data)
             location = url_for(f"{plural}.Item", record_id=record.id)
             return document(record), 201, {"Location": location}
+
+    @blp.route("/check")
+    class Check(MethodView):
+        @commit_once
+        @blp.arguments(schema_in())
+        @blp.response(200, CheckOut)
+        def post(self, data: dict[str, Any]) -> dict[str, Any]:
+            """Check a declaration before saving it: the records it would be matched with.
+
+            The same body as the declaration; nothing is stored and no ``Idempotency-Key`` is
+            used. Records in your area come in full (each one shown is audited as a read);
+            others are masked: their area, registration number and per-field evidence levels.
+            """
+            return duplicate_check.check(db_session(), current_actor(), event_type, data)
 
     @blp.route("/<uuid:record_id>")
     class Item(MethodView):

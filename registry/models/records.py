@@ -50,6 +50,10 @@ class Record(Base):
     duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
     notification_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
     birth_record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
+    # What the declarant answered when the form showed possible existing records before saving:
+    # "same" (the same child as ``declarant_duplicate_record_id``) or "different".
+    declarant_duplicate_choice: Mapped[str | None] = mapped_column(String(16))
+    declarant_duplicate_record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
     # The current version's event date and sex, copied whenever a version is added, so that
     # statistics count the head rows alone (nullable only for rows older than the copy).
     event_date: Mapped[date | None] = mapped_column(Date)

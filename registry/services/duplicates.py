@@ -409,11 +409,14 @@ def on_declared(
     version: RecordVersion,
     *,
     rescan: bool = False,
+    not_completing: frozenset[str] = frozenset(),
 ) -> None:
     """Store keys, link a completed notification or a death's birth, flag likely duplicates.
 
-    A declaration completes a notification only when its author may see it; otherwise the
-    pair is flagged, for a registrar whose area covers both. A record bound as a duplicate of
+    A declaration completes a notification only when its author may see it and has not said
+    it is a different event (``not_completing``: notifications the declarant was shown and
+    answered "different" or "cannot tell"); otherwise the pair is flagged, for a registrar
+    whose area covers both. A record bound as a duplicate of
     another hit is left out (its kept twin is flagged instead); alone, it is flagged.
     """
     area_code = record.area.code
@@ -436,6 +439,7 @@ def on_declared(
             hit.status == Status.NOTIFIED
             and record.notification_id is None
             and _reaches(actor, record, hit.area_path)
+            and hit.record_id not in not_completing
         )
         candidate = DuplicateCandidate(
             record_id=record.id,

@@ -257,8 +257,16 @@ def _load(event_type: EventType, raw: dict[str, Any], wrap: str | None = None) -
     return loaded
 
 
-def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]) -> Record:
-    """A new notification or declaration from already validated facts."""
+def declare(
+    session: Session,
+    actor: Actor,
+    event_type: EventType,
+    facts: dict[str, Any],
+    *,
+    not_completing: frozenset[str] = frozenset(),
+) -> Record:
+    """A new notification or declaration from already validated facts (``not_completing``:
+    notifications the declarant said are another event; see ``duplicates.on_declared``)."""
     require_role(actor, DECLARERS)
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
@@ -294,7 +302,7 @@ def declare(session: Session, actor: Actor, event_type: EventType, facts: dict[s
         typed=typed,
     )
     audit.record(session, actor, "notify" if notification else "declare", record_id=record.id)
-    duplicates.on_declared(session, actor, record, version)
+    duplicates.on_declared(session, actor, record, version, not_completing=not_completing)
     return record
 
 

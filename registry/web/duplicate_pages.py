@@ -20,9 +20,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from registry.domain import EventType, Role
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session
-from registry.services import duplicates
+from registry.models import Facility, Record
+from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
-from registry.web import auth, hooks, messages
+from registry.web import auth, evidence, forms, hooks, messages
 from registry.web.blueprint import KIND_OF, bp, page
 from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
@@ -41,15 +42,7 @@ LEVELS = {
     "else": ("different", _l("different")),
     "missing": ("missing", _l("missing on one side")),
 }
-FIELDS = {
-    "given_names": _l("Given names"),
-    "family_name": _l("Family name"),
-    "date_of_birth": _l("Date of birth"),
-    "date_of_death": _l("Date of death"),
-    "sex": _l("Sex"),
-    "mother": _l("Mother"),
-    "area": _l("Area"),
-}
+FIELDS = evidence.FIELDS
 
 
 def _percent(probability: float) -> str:
@@ -115,8 +108,22 @@ def record_actions(session: Session, actor: Actor, doc: dict[str, Any]) -> list[
 
 
 def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[str, Any]:
-    """How many suspected duplicates of the record await a decision (shown to everyone)."""
-    return {"open_duplicates": len(_open_for(session, doc["id"]))}
+    """How many suspected duplicates of the record await a decision (shown to everyone), and
+    what its declarant answered when the form warned before saving."""
+    record = session.get(Record, doc["id"])
+    chosen = record.declarant_duplicate_record_id if record else None
+    linked = session.get(Record, chosen) if chosen else None
+    said, url = None, None
+    if record is not None:
+        said = _declarant_said(record, linked if linked is not None else record)
+    if linked is not None and linked is not record and duplicates.sees(actor, linked):
+        kind = KIND_OF[EventType(linked.event_type)]
+        url = url_for("web.record", kind=kind, record_id=linked.id)
+    return {
+        "open_duplicates": len(_open_for(session, doc["id"])),
+        "declarant_said": said,
+        "declarant_chose_url": url,
+    }
 
 
 hooks.duplicate_queue.append(queue_rows)
@@ -127,21 +134,95 @@ hooks.record_context.append(record_context)
 # -- the review page ------------------------------------------------------------------------------
 
 
-def _comparison(explanation: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Rows for the field table and the rules that applied, from the stored explanation."""
+SUGGEST_DUPLICATE_AT = 0.90  # from this calibrated probability the suggestion is "duplicate"
+
+
+def _join(*parts: Any) -> str | None:
+    return " ".join(str(p) for p in parts if p) or None
+
+
+def _label(choices: tuple[tuple[str, Any], ...], value: Any) -> Any:
+    return next((label for key, label in choices if key == value), value)
+
+
+def _as_written(session: Session, record: Record) -> tuple[dict[str, Any], list[Any]]:
+    """A record's compared fields in their original spelling and case (its current version,
+    not the folded values of the explanation), and the extra facts a registrar weighs."""
+    version = records.current_version(session, record)
+    facts = version.facts or {}
+    area = record.area
+    compared = {
+        "given_names": version.given_names,
+        "family_name": version.family_name,
+        "date_of_birth": version.date_of_birth,
+        "date_of_death": version.event_date if record.event_type == EventType.DEATH else None,
+        "sex": _label(forms.SEX, version.sex),
+        "mother": _join(version.mother_given_names, version.mother_family_name),
+        "area": f"{area.name} ({area.code})",
+    }
+    facility = session.get(Facility, version.facility_id) if version.facility_id else None
+    place = f"{facility.name} ({facility.code})" if facility else None
+    if record.event_type == EventType.BIRTH:
+        father, mother = facts.get("father") or {}, facts.get("mother") or {}
+        extra = [
+            place,
+            _join(father.get("given_names"), father.get("family_name")),
+            version.mother_date_of_birth,
+            mother.get("national_id"),
+            _label(forms.BIRTH_TYPES, version.type_of_birth),
+        ]
+    else:
+        extra = [place, (facts.get("deceased") or {}).get("national_id")]
+    return compared, extra
+
+
+EXTRA_LABELS = {
+    EventType.BIRTH: (
+        _l("Health facility"),
+        _l("Father"),
+        _l("Mother's date of birth"),
+        _l("Mother's identity number"),
+        _l("Type of birth"),
+    ),
+    EventType.DEATH: (_l("Health facility"), _l("Identity number")),
+}
+
+
+def _comparison(
+    session: Session, actor: Actor, candidate: Any, explanation: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:
+    """The compared rows (original values, level in words, one sentence of evidence), the
+    extra rows, and the rules that applied. A side outside the actor's area shows no values.
+
+    Showing a side in full is a read of that record, audited like the record page's.
+    """
+    event_type = EventType(candidate.record.event_type)
+    birth = event_type is EventType.BIRTH
+    sides = []
+    for record in (candidate.record, candidate.existing):
+        if duplicates.sees(actor, record):
+            audit.record(session, actor, "read", record_id=record.id, details={"via": "review"})
+            sides.append(_as_written(session, record))
+        else:  # masked: its area only
+            area = f"{record.area.name} ({record.area.code})"
+            sides.append(({"area": area}, [None] * len(EXTRA_LABELS[event_type])))
+    (left, left_extra), (right, right_extra) = sides
     rows, rules = [], []
     for entry in explanation:
         if "field" in entry:
-            css, words = LEVELS.get(str(entry.get("level")), ("far", entry.get("level")))
-            if entry.get("left") in (None, "") or entry.get("right") in (None, ""):
-                css, words = LEVELS["missing"]
+            field, level = entry["field"], str(entry.get("level"))
+            css, words = LEVELS.get(level, ("far", level))
+            a, b = left.get(field), right.get(field)
             rows.append(
                 {
-                    "label": FIELDS.get(entry["field"], entry["field"]),
-                    "left": entry.get("left"),
-                    "right": entry.get("right"),
-                    "css": css,
+                    "label": FIELDS.get(field, field),
+                    "left": a,
+                    "right": b,
+                    "css": evidence.CSS.get(level, css),
                     "words": words,
+                    "sentence": evidence.sentence(
+                        field, level, entry.get("weight"), a, b, birth=birth
+                    ),
                     "swapped": bool(entry.get("swapped")),
                     "similarity": entry.get("similarity"),
                     "weight": entry.get("weight"),
@@ -149,7 +230,34 @@ def _comparison(explanation: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
             )
         elif "rule" in entry:
             rules.append(entry)
-    return rows, rules
+    extra = [
+        {"label": label, "left": a, "right": b}
+        for label, a, b in zip(EXTRA_LABELS[event_type], left_extra, right_extra, strict=True)
+    ]
+    return rows, extra, rules
+
+
+def _declarant_said(record: Record, existing: Record) -> str | None:
+    """What the declarant answered when the form warned before saving (None: not asked)."""
+    choice, chosen = record.declarant_duplicate_choice, record.declarant_duplicate_record_id
+    birth = record.event_type == EventType.BIRTH
+    if choice == duplicate_check.SAME and chosen == record.id:
+        return gettext("The declarant said: this declaration completes the notification.")
+    if choice == duplicate_check.SAME and chosen == existing.id:
+        if birth:
+            return gettext("The declarant said: the same child as the existing record.")
+        return gettext("The declarant said: the same person as the existing record.")
+    if choice == duplicate_check.SAME:
+        if birth:
+            return gettext("The declarant said: the same child as another record.")
+        return gettext("The declarant said: the same person as another record.")
+    if choice == duplicate_check.DIFFERENT:
+        if birth:
+            return gettext("The declarant said: a different child.")
+        return gettext("The declarant said: a different person.")
+    if choice == duplicate_check.UNSURE:
+        return gettext("The declarant could not tell.")
+    return None
 
 
 def _review_page(
@@ -162,7 +270,8 @@ def _review_page(
     actor, session = auth.actor(), db_session()
     candidate = duplicates.get(session, actor, candidate_id)
     doc = duplicates.as_document(session, candidate, actor)
-    rows, rules = _comparison(doc["explanation"])
+    rows, extra, rules = _comparison(session, actor, candidate, doc["explanation"])
+    said = _declarant_said(candidate.record, candidate.existing)
     session.commit()
     return page(
         "duplicate.html",
@@ -170,8 +279,12 @@ def _review_page(
         item=doc,
         kind=KIND_OF[EventType(doc["record"]["event_type"])],
         rows=rows,
+        extra=extra,
         rules=rules,
         probability=_percent(doc["probability"]),
+        suggested=("duplicate" if doc["probability"] >= SUGGEST_DUPLICATE_AT else "not_duplicate"),
+        threshold=_percent(SUGGEST_DUPLICATE_AT),
+        declarant_said=said,
         errors=errors or {},
         note=note,
     )

@@ -62,6 +62,8 @@ KNOWN = frozenset(
         N_("A registered record is never rejected; correct it instead."),
         N_("No such suspected duplicate."),
         N_("Choose one of the two decisions."),
+        N_("Choose one of the answers."),
+        N_("The record chosen is not among those found."),
         N_("Longer than maximum length 2000."),
         N_("Longer than maximum length 60."),
         N_("Longer than maximum length 100."),

@@ -21,11 +21,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, PermissionDenied, ValidationFailed, field_error
 from registry.extensions import db_session, settings
-from registry.models import AuditEvent
+from registry.models import AuditEvent, Record
 from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
-from registry.services import records
+from registry.services import duplicate_check, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, forms, hooks, messages
+from registry.web import auth, evidence, forms, hooks, messages
 from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
 from registry.web.i18n import gettext
 
@@ -58,6 +58,7 @@ def _form_page(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
     record: dict[str, Any] | None = None,
+    candidates: list[dict[str, Any]] | None = None,
 ) -> Response:
     return page(
         "declare.html",
@@ -70,6 +71,7 @@ def _form_page(
         values=values,
         errors=errors or {},
         record=record,
+        candidates=candidates,
     )
 
 
@@ -94,19 +96,78 @@ def declare(kind: str) -> Response | BaseResponse:
     if request.method == "GET":
         return _form_page(event_type, mode="declare", values=_defaults(event_type))
     session = db_session()
+    facts: dict[str, Any] | None = None
     try:
         facts = _load(event_type, forms.to_facts(event_type, request.form))
-        record = records.declare(session, actor, event_type, facts)
+        record = _declare_or_warn(session, actor, event_type, facts)
+        if isinstance(record, Response):
+            return record
         session.commit()
-    except (ValidationFailed, PermissionDenied) as exc:
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
         session.rollback()
         errors = _form_errors(event_type, exc.errors or {"_schema": [exc.message]})
+        if "duplicate_choice" in (exc.errors or {}) and facts is not None:
+            return _warning_page(session, actor, event_type, facts, errors, exc.status_code)
         status = exc.status_code
         return _form_page(
             event_type, mode="declare", values=request.form, errors=errors, status=status
         )
     flash(gettext("The record is saved."), "success")
     return redirect(url_for("web.record", kind=kind, record_id=record.id), 303)
+
+
+def _declare_or_warn(
+    session: Session, actor: Actor, event_type: EventType, facts: dict[str, Any]
+) -> Record | Response:
+    """Save the declaration, or first show the records it may duplicate.
+
+    The first submission of a declaration runs the duplicate check; when it finds records, the
+    form comes back with them and the clerk's answer ("the same child as record N", "a
+    different child", "cannot tell"), which the next submission saves with the declaration.
+    """
+    answer = request.form.get("duplicate_choice", "")
+    if answer:
+        choice, _, chosen = answer.partition(":")
+        return duplicate_check.declare_with_choice(
+            session, actor, event_type, facts, choice, chosen or None
+        )
+    if request.form.get("duplicate_checked"):
+        raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})
+    if not facts.get("notification"):
+        found = duplicate_check.find(session, actor, event_type, facts)
+        if found:
+            return _warning_page(session, actor, event_type, facts, {}, 200, found)
+    return records.declare(session, actor, event_type, facts)
+
+
+def _warning_page(
+    session: Session,
+    actor: Actor,
+    event_type: EventType,
+    facts: dict[str, Any],
+    errors: dict[str, list[str]],
+    status: int,
+    found: list[duplicate_check.Found] | None = None,
+) -> Response:
+    """The form again, its values kept, with the possible existing records above it."""
+    if found is None:
+        found = duplicate_check.find(session, actor, event_type, facts)
+    candidates = duplicate_check.shown(session, actor, found)  # audits what it shows
+    session.commit()
+    birth = event_type is EventType.BIRTH
+    for candidate in candidates:
+        candidate["sentences"] = [
+            evidence.sentence(e["field"], e["level"], e.get("weight"), None, None, birth=birth)
+            for e in candidate["evidence"]
+        ]
+    return _form_page(
+        event_type,
+        mode="declare",
+        values=request.form,
+        errors=errors,
+        status=status,
+        candidates=candidates,
+    )
 
 
 # -- the record page ------------------------------------------------------------------------------

@@ -86,11 +86,17 @@ def qr_payload(pdf: Path) -> tuple[str, Path]:
     return payloads[0], png
 
 
-def declare_birth(page: Any, base: str, given: str) -> str:
+def declare_birth(page: Any, base: str, given: str, answer: str | None = None) -> str:
+    """Declare a birth; ``answer`` is the radio to pick when the form warns of a possible
+    existing record (``different``, ``unsure``)."""
     page.goto(f"{base}/births/new")
     fill_birth(page, given)
     page.fill("#f-place-facility-code", "F111")
     page.click("main form button[type=submit]")
+    if answer is not None:
+        page.locator("#possible-duplicates").wait_for()
+        page.check(f"#dup-{answer}")
+        page.click("#save-with-answer")
     page.wait_for_url(re.compile(r".*/births/[0-9a-f-]{36}$"))
     return str(page.url)
 
@@ -128,8 +134,9 @@ def test_a_birth_from_declaration_to_certificate(
     record_url = page.url
     assert page.inner_text("h1") == "Birth: Amina Otieno"
     shots(page, "clerk-record-declared")
-    # The same child declared a second time: a suspected duplicate.
-    second_url = declare_birth(page, base, "Amina")
+    # The same child declared a second time: the form warns first; saved as "cannot tell", it
+    # is a suspected duplicate.
+    second_url = declare_birth(page, base, "Amina", answer="unsure")
     assert page.is_visible("#open-duplicates")
     shots(page, "clerk-record-suspected-duplicate")
     assert not problems, problems

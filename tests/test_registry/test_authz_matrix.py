@@ -130,6 +130,7 @@ for kind, builder in DECLARED.items():
             only(*RECORD_READERS, "other clerk", "other registrar"),
         ),
         (f"{kind}.Collection", "POST"): (f"/api/v1/{kind}", builder, only(*RECORD_READERS)),
+        (f"{kind}.Check", "POST"): (f"/api/v1/{kind}/check", builder, only(*RECORD_READERS)),
         (f"{kind}.Item", "GET"): (f"/api/v1/{kind}/{{id}}", lambda: None, only(*RECORD_READERS)),
         (f"{kind}.Item", "PUT"): (f"/api/v1/{kind}/{{id}}", builder, only(*RECORD_READERS)),
         (f"{kind}.History", "GET"): (

@@ -4,7 +4,7 @@ The time a declaration was made on the declarant's device (offline capture), kep
 beside the registry's own receipt time (``created_at``).
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-04 23:30:00.000000
 
 """

@@ -15,7 +15,7 @@ record) cannot take the constraints: the upgrade stops and names the records, si
 numbers are printed on paper and are not renumbered silently.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0010
 Create Date: 2026-12-04 23:30:00.000000
 
 """
