@@ -93,6 +93,12 @@ class Config:
     CERT_SEAL = ""  # path of the office seal (PNG) printed beside the signature; empty: none
     CERT_CAUSE_SEQUENCE = False  # death certificates also print Part 1 (lines a-d)
 
+    # Four eyes: who approves a correction ("second_registrar": not its requester; "self": the
+    # requester may too), and the area level (or above) whose registrar approves a delayed
+    # registration before it is registered.
+    CORRECTION_APPROVAL = "second_registrar"
+    DELAYED_APPROVAL_LEVEL = "region"
+
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
     API_VERSION = "v1"
@@ -131,6 +137,8 @@ class Config:
             "CERT_EMBLEM",
             "CERT_SEAL",
             "VERIFY_RATE_LIMIT",
+            "CORRECTION_APPROVAL",
+            "DELAYED_APPROVAL_LEVEL",
             "RATELIMIT_STORAGE_URI",
         ):
             if os.environ.get(name):
@@ -142,6 +150,8 @@ class Config:
             raise ConfigError("CERT_PAPER must be A4 or LETTER")
         if len(self.CERT_LANGUAGES.split(",")) != 2:
             raise ConfigError("CERT_LANGUAGES must name two languages, like en,fr")
+        if self.CORRECTION_APPROVAL not in ("second_registrar", "self"):
+            raise ConfigError("CORRECTION_APPROVAL must be second_registrar or self")
         fmt = os.environ.get("REGISTRATION_NUMBER_FORMAT")
         if fmt:
             self.REGISTRATION_NUMBER_FORMAT = fmt

@@ -28,6 +28,8 @@ class RegistrySettings:
     cert_emblem: str = ""  # a PNG file named by configuration, never by a request
     cert_seal: str = ""
     cert_cause_sequence: bool = False
+    correction_approval: str = "second_registrar"  # or "self"
+    delayed_approval_level: str = "region"
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -52,6 +54,8 @@ class RegistrySettings:
             cert_emblem=config["CERT_EMBLEM"],
             cert_seal=config["CERT_SEAL"],
             cert_cause_sequence=config["CERT_CAUSE_SEQUENCE"],
+            correction_approval=config["CORRECTION_APPROVAL"],
+            delayed_approval_level=config["DELAYED_APPROVAL_LEVEL"],
         )
 
 
