@@ -97,6 +97,8 @@ class Config:
     # requester may too), and the area level (or above) whose registrar approves a delayed
     # registration before it is registered.
     CORRECTION_APPROVAL = "second_registrar"
+    # Births and deaths dated before this year are refused as implausible.
+    EARLIEST_EVENT_YEAR = 1900
     DELAYED_APPROVAL_LEVEL = "region"
 
     # flask-smorest / OpenAPI
@@ -125,6 +127,7 @@ class Config:
             "LOGIN_MAX_FAILURES",
             "LOGIN_WINDOW_SECONDS",
             "STATS_SUPPRESSION_THRESHOLD",
+            "EARLIEST_EVENT_YEAR",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
         for name in (
