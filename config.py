@@ -109,6 +109,14 @@ class Config:
     CERT_CAUSE_SEQUENCE = False  # death certificates also print Part 1 (lines a-d)
     CERT_FONT_DIRS = ""  # colon-separated font directories; empty: Debian's /usr/share/fonts
 
+    # Four eyes: who approves a correction ("second_registrar": not its requester; "self": the
+    # requester may too), and the area level (or above) whose registrar approves a delayed
+    # registration before it is registered.
+    CORRECTION_APPROVAL = "second_registrar"
+    # Births and deaths dated before this year are refused as implausible.
+    EARLIEST_EVENT_YEAR = 1900
+    DELAYED_APPROVAL_LEVEL = "region"
+
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
     API_VERSION = "v1"
@@ -143,6 +151,7 @@ class Config:
             "IDEMPOTENCY_TTL_SECONDS",
             "STATS_SUPPRESSION_THRESHOLD",
             "DEDUPE_TRAIN_MIN_RECORDS",
+            "EARLIEST_EVENT_YEAR",
         ):
             setattr(self, name, _int(name, getattr(self, name)))
         for name in (
@@ -156,6 +165,8 @@ class Config:
             "CERT_SEAL",
             "CERT_FONT_DIRS",
             "VERIFY_RATE_LIMIT",
+            "CORRECTION_APPROVAL",
+            "DELAYED_APPROVAL_LEVEL",
             "RATELIMIT_STORAGE_URI",
         ):
             if os.environ.get(name):
@@ -171,6 +182,8 @@ class Config:
             raise ConfigError("CERT_PAPER must be A4 or LETTER")
         if len(self.CERT_LANGUAGES.split(",")) != 2:
             raise ConfigError("CERT_LANGUAGES must name two languages, like en,fr")
+        if self.CORRECTION_APPROVAL not in ("second_registrar", "self"):
+            raise ConfigError("CORRECTION_APPROVAL must be second_registrar or self")
         fmt = os.environ.get("REGISTRATION_NUMBER_FORMAT")
         if fmt:
             self.REGISTRATION_NUMBER_FORMAT = fmt

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.db import make_engine, make_sessionmaker
+from registry.schemas.common import EVENT_YEARS
 from registry.services.settings import RegistrySettings
 
 KEY = "crvs"
@@ -29,6 +30,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[KEY] = Database(engine, make_sessionmaker(engine))
     app.extensions[f"{KEY}.settings"] = RegistrySettings.from_config(app.config)
+    # Schemas read no configuration: the one date bound they need is set here.
+    EVENT_YEARS["earliest"] = app.config["EARLIEST_EVENT_YEAR"]
     app.teardown_appcontext(_close_session)
 
 

@@ -184,6 +184,22 @@ class ApiClient:
     def as_user(self, username: str) -> SignedIn:
         return SignedIn(self.client, self.token(username))
 
+    def correct(
+        self,
+        kind: str,
+        record_id: str,
+        body: dict[str, Any],
+        requester: str = "registrar",
+        approver: str = "registrar.r1",
+    ) -> TestResponse:
+        """A correction by four eyes: ``requester`` asks, ``approver`` approves; the
+        approval's response (or the request's, when the request fails)."""
+        asked = self.as_user(requester).post(f"/api/v1/{kind}/{record_id}/corrections", json=body)
+        if asked.status_code != 201:
+            return asked
+        assert asked.json is not None
+        return self.as_user(approver).post(f"/api/v1/corrections/{asked.json['id']}/approve")
+
 
 class SignedIn:
     def __init__(self, client: FlaskClient, token: str) -> None:

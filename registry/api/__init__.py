@@ -8,7 +8,7 @@ from flask_smorest import Blueprint as Blueprint_
 from marshmallow import RAISE
 from swagger_ui_bundle import swagger_ui_path
 
-from registry.api import admin, auth, certificates, duplicates, records, stats
+from registry.api import admin, auth, certificates, corrections, duplicates, records, stats
 from registry.api.common import current_actor
 from registry.api.errors import register_error_handlers
 
@@ -72,6 +72,7 @@ def register_api(app: Flask) -> None:
         records.births,
         records.deaths,
         duplicates.blp,
+        corrections.blp,
         certificates.blp,
         stats.blp,
         admin.blp,

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from flask import Response, g, make_response, request
 from sqlalchemy.exc import IntegrityError
 
-from registry.errors import AuthenticationFailed, BadRequest, Conflict
+from registry.errors import AuthenticationFailed, BadRequest, Conflict, RegistryError
 from registry.extensions import db_session, settings
 from registry.models import IdempotencyKey
 from registry.services import idempotency
@@ -98,7 +98,16 @@ def unit_of_work(view: F) -> F:
         stored = idempotency.find(session, actor.user_id, key, ttl)
         if stored is not None:
             return _replay(stored, fingerprint)
-        response = make_response(view(*args, **kwargs))
+        try:
+            response = make_response(view(*args, **kwargs))
+        except RegistryError:
+            # A concurrent first attempt may have done the work while this one waited for the
+            # record's lock: the record then looks changed, but the retry wants that answer.
+            session.rollback()
+            stored = idempotency.find(session, actor.user_id, key, ttl)
+            if stored is None:
+                raise
+            return _replay(stored, fingerprint)
         try:
             if response.status_code < 300:
                 idempotency.store(

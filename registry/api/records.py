@@ -13,6 +13,7 @@ from marshmallow import Schema
 from registry.api.common import commit_once, current_actor, unit_of_work
 from registry.domain import EventType
 from registry.extensions import db_session, settings
+from registry.schemas.approvals import CorrectionRequestOut, DelayedApprovalIn
 from registry.schemas.duplicate_check import CheckOut
 from registry.schemas.records import (
     BirthIn,
@@ -26,7 +27,7 @@ from registry.schemas.records import (
     RegisterIn,
     RejectIn,
 )
-from registry.services import duplicate_check, records
+from registry.services import corrections, delayed, duplicate_check, records
 
 
 def make_blueprint(
@@ -133,11 +134,31 @@ def make_blueprint(
     class Corrections(MethodView):
         @unit_of_work
         @blp.arguments(CorrectionIn())
-        @blp.response(201, schema_out)
+        @blp.response(201, CorrectionRequestOut)
+        def post(self, data: dict[str, Any], record_id: UUID) -> Any:
+            """Request a correction of a registered record, with reason and evidence; a second
+            registrar approves it (``/api/v1/corrections/{id}/approve``)."""
+            session = db_session()
+            pending = corrections.request(
+                session, current_actor(), event_type, str(record_id), **data
+            )
+            location = url_for("corrections.Request", request_id=pending.id)
+            return corrections.as_document(session, pending), 201, {"Location": location}
+
+    @blp.route("/<uuid:record_id>/delayed-approval")
+    class DelayedApproval(MethodView):
+        @unit_of_work
+        @blp.arguments(DelayedApprovalIn())
+        @blp.response(200, schema_out)
         def post(self, data: dict[str, Any], record_id: UUID) -> dict[str, Any]:
-            """Correct a registered record: a new version with reason and evidence."""
-            record = records.correct(
-                db_session(), settings(), current_actor(), event_type, str(record_id), **data
+            """Approve a delayed registration (registrars at DELAYED_APPROVAL_LEVEL or above)."""
+            record = delayed.approve(
+                db_session(),
+                settings(),
+                current_actor(),
+                event_type,
+                str(record_id),
+                data.get("note"),
             )
             return document(record)
 

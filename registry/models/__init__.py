@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate; importing this registers them all."""
 
+from registry.models.approvals import CorrectionRequest, DelayedApproval
 from registry.models.areas import Area, Denominator, Facility
 from registry.models.audit import AuditEvent, AuditHead
 from registry.models.certificates import CertificateCounter, IssuedCertificate, SigningKey
@@ -14,7 +15,9 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "CertificateCounter",
+    "CorrectionRequest",
     "DedupeKey",
+    "DelayedApproval",
     "Denominator",
     "DuplicateCandidate",
     "Facility",

@@ -27,10 +27,18 @@ from registry.domain import (
     icd10_chapter,
     icd10_is_well_formed,
 )
-from registry.schemas.common import IsoDate, PageArgs, choice, name_field, not_in_future
+from registry.schemas.common import (
+    IsoDate,
+    PageArgs,
+    choice,
+    name_field,
+    not_in_future,
+    plausible_event_date,
+)
 
 MOTHER_MIN_AGE = 10
 MOTHER_MAX_AGE = 60
+MAX_AGE = 130
 CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="Not a valid code.")
 PREGNANCY = ["not_pregnant", "pregnant", "within_42_days", "43_days_to_1_year", "unknown"]
 #: How far ahead of the registry's clock a device's declaration time may be (device clocks drift).
@@ -55,13 +63,30 @@ def _get(data: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _require(data: dict[str, Any], paths: list[str]) -> None:
-    errors: dict[str, Any] = {}
+def _require(data: dict[str, Any], paths: list[str], errors: dict[str, Any], original: Any) -> None:
+    """Paths missing from a declaration; a value given but refused by its field (and so absent
+    from ``data``) already has its message, and a missing parent is reported by its field."""
     for path in paths:
-        if _get(data, path) in (None, ""):
+        parent = path.rsplit(".", 1)[0]
+        if "." in path and not isinstance(_get(data, parent), dict):
+            continue
+        given = _get(original, path) if isinstance(original, dict) else None
+        if _get(data, path) in (None, "") and given in (None, ""):
             _missing(errors, path)
-    if errors:
-        raise ValidationError(errors)
+
+
+def _add(errors: dict[str, Any], path: str, message: str) -> None:
+    node = errors
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node.setdefault(leaf, []).append(message)
+
+
+def _date(data: dict[str, Any], path: str) -> date | None:
+    """A loaded date, or None when absent or refused by its field (checked in the same pass)."""
+    value = _get(data, path)
+    return value if isinstance(value, date) else None
 
 
 def device_time_field() -> fields.AwareDateTime:
@@ -103,10 +128,11 @@ class ChildSchema(Schema):
     given_names = name_field(allow_none=True)
     family_name = name_field(allow_none=True)
     sex = choice(Sex, required=True)
-    date_of_birth = IsoDate(required=True, validate=not_in_future)
+    date_of_birth = IsoDate(required=True, validate=plausible_event_date)
     birth_weight_grams = fields.Integer(validate=validate.Range(200, 7000), allow_none=True)
     gestational_age_weeks = fields.Integer(validate=validate.Range(18, 46), allow_none=True)
-    type_of_birth = choice(TypeOfBirth, load_default=TypeOfBirth.SINGLE.value)
+    # Never defaulted: a declaration says it (see BirthIn), a notification may leave it out.
+    type_of_birth = choice(TypeOfBirth, allow_none=True)
     birth_order = fields.Integer(validate=validate.Range(1, 30), allow_none=True)
 
 
@@ -114,7 +140,7 @@ class ParentSchema(Schema):
     given_names = name_field(allow_none=True)
     family_name = name_field(allow_none=True)
     date_of_birth = IsoDate(validate=not_in_future, allow_none=True)
-    age_years = fields.Integer(validate=validate.Range(0, 120), allow_none=True)
+    age_years = fields.Integer(validate=validate.Range(0, MAX_AGE), allow_none=True)
     national_id = fields.String(validate=validate.Length(max=64), allow_none=True)
     residence_area_code = fields.String(validate=CODE, allow_none=True)
     marital_status = choice(MaritalStatus, allow_none=True)
@@ -149,32 +175,59 @@ class BirthIn(Schema):
     def _device_time(self, data: dict[str, Any], **_: Any) -> None:
         check_device_time(data.get(DEVICE_TIME), data["child"]["date_of_birth"])
 
-    @validates_schema(skip_on_field_errors=True)
-    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+    #: what a declaration must say beyond a notification (a legacy import says less)
+    DECLARATION_REQUIRES: tuple[str, ...] = (
+        "child.given_names",
+        "child.family_name",
+        "child.type_of_birth",
+    )
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _complete(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        """Cross-field checks, run with the field checks so every error comes in one pass."""
+        errors: dict[str, Any] = {}
         required = ["mother.given_names", "mother.family_name"]
         if not data.get("notification"):
-            required += ["child.given_names", "child.family_name"]
-        _require(data, required)
-        born: date = data["child"]["date_of_birth"]
-        errors: dict[str, Any] = {}
-        mother_dob = data["mother"].get("date_of_birth")
-        if mother_dob is not None:
+            required += list(self.DECLARATION_REQUIRES)
+        _require(data, required, errors, original)
+        born = _date(data, "child.date_of_birth")
+        mother = data.get("mother") or {}
+        mother_dob = _date(data, "mother.date_of_birth")
+        if mother_dob is not None and born is not None:
             age = age_in_years(mother_dob, born)
             if not MOTHER_MIN_AGE <= age <= MOTHER_MAX_AGE:
-                errors.setdefault("mother", {})["date_of_birth"] = [
+                _add(
+                    errors,
+                    "mother.date_of_birth",
                     f"The mother would be {age} at the birth; "
-                    f"expected {MOTHER_MIN_AGE} to {MOTHER_MAX_AGE}."
-                ]
-        mother_age = data["mother"].get("age_years")
-        if mother_age is not None and not MOTHER_MIN_AGE <= mother_age <= MOTHER_MAX_AGE:
-            errors.setdefault("mother", {})["age_years"] = [
-                f"Expected {MOTHER_MIN_AGE} to {MOTHER_MAX_AGE} at the birth."
-            ]
-        father = data.get("father") or {}
-        if father.get("date_of_birth") and father["date_of_birth"] >= born:
-            errors.setdefault("father", {})["date_of_birth"] = ["Must be before the birth."]
+                    f"expected {MOTHER_MIN_AGE} to {MOTHER_MAX_AGE}.",
+                )
+        mother_age = mother.get("age_years")
+        if isinstance(mother_age, int) and not MOTHER_MIN_AGE <= mother_age <= MOTHER_MAX_AGE:
+            _add(
+                errors,
+                "mother.age_years",
+                f"Expected {MOTHER_MIN_AGE} to {MOTHER_MAX_AGE} at the birth.",
+            )
+        father_dob = _date(data, "father.date_of_birth")
+        if father_dob is not None and born is not None and father_dob >= born:
+            _add(errors, "father.date_of_birth", "Must be before the birth.")
         if errors:
             raise ValidationError(errors)
+
+
+class LegacyBirthIn(BirthIn):
+    """A birth row of a legacy paper register: the type of birth was not recorded (it stays
+    unknown, never defaulted)."""
+
+    DECLARATION_REQUIRES = ("child.given_names", "child.family_name")
+
+
+class LegacyRegisteredBirthIn(BirthIn):
+    """A registered birth of a legacy register: the child may have been registered before being
+    named (no given names yet; they come later by a correction)."""
+
+    DECLARATION_REQUIRES = ("child.family_name",)
 
 
 class CauseLineSchema(Schema):
@@ -230,7 +283,7 @@ class DeathIn(Schema):
 
     notification = fields.Boolean(load_default=False)
     deceased = fields.Nested(DeceasedSchema, required=True)
-    date_of_death = IsoDate(required=True, validate=not_in_future)
+    date_of_death = IsoDate(required=True, validate=plausible_event_date)
     place = fields.Nested(PlaceSchema, required=True)
     cause = fields.Nested(CauseSchema, allow_none=True)
     mother_residence_area_code = fields.String(validate=CODE, allow_none=True)
@@ -241,23 +294,31 @@ class DeathIn(Schema):
     def _device_time(self, data: dict[str, Any], **_: Any) -> None:
         check_device_time(data.get(DEVICE_TIME), data["date_of_death"])
 
-    @validates_schema(skip_on_field_errors=True)
-    def _complete(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("notification"):
-            _require(data, ["deceased.given_names", "deceased.family_name"])
-        died: date = data["date_of_death"]
-        deceased = data["deceased"]
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _complete(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        """Cross-field checks, run with the field checks so every error comes in one pass."""
         errors: dict[str, Any] = {}
-        born = deceased.get("date_of_birth")
-        if born is not None and died < born:
-            errors["date_of_death"] = ["The death cannot be before the birth."]
+        if not data.get("notification"):
+            names = ["deceased.given_names", "deceased.family_name"]
+            _require(data, names, errors, original)
+        died = _date(data, "date_of_death")
+        deceased = data.get("deceased") or {}
+        born = _date(data, "deceased.date_of_birth")
+        if born is not None and died is not None:
+            if died < born:
+                _add(errors, "date_of_death", "The death cannot be before the birth.")
+            elif age_in_years(born, died) > MAX_AGE:
+                _add(
+                    errors,
+                    "deceased.date_of_birth",
+                    f"The deceased would be {age_in_years(born, died)} at death; "
+                    f"at most {MAX_AGE} is plausible.",
+                )
         cause = data.get("cause") or {}
         if cause.get("pregnancy_status") not in (None, "not_pregnant", "unknown"):
-            age = age_in_years(born, died) if born else deceased.get("age_years")
-            if deceased["sex"] != Sex.FEMALE or (age is not None and not 10 <= age <= 54):
-                errors.setdefault("cause", {})["pregnancy_status"] = [
-                    "Only for women aged 10 to 54."
-                ]
+            age = age_in_years(born, died) if born and died else deceased.get("age_years")
+            if deceased.get("sex") != Sex.FEMALE or (age is not None and not 10 <= age <= 54):
+                _add(errors, "cause.pregnancy_status", "Only for women aged 10 to 54.")
         if errors:
             raise ValidationError(errors)
 

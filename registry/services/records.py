@@ -41,13 +41,14 @@ from registry.models import (
     User,
 )
 from registry.schemas.records import DEVICE_TIME, BirthIn, DeathIn
-from registry.services import audit, duplicates
+from registry.services import audit, delayed, duplicates
 from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
 
 DECLARERS = (Role.CLERK, Role.REGISTRAR)
+CHANGED_MEANWHILE = "This record was changed meanwhile; reload it and try again."
 REGISTRARS = (Role.REGISTRAR,)
 
 
@@ -343,6 +344,10 @@ def _locked(
     its area and any added columns.
     """
     found = session.execute(stmt, {"record_id": record_id}).first()
+    if found is None and session.get(Record, record_id) is not None:
+        # PostgreSQL re-checks a row it waited for against the joined version row it read
+        # before the wait: a record changed meanwhile drops out of the result.
+        raise Conflict(CHANGED_MEANWHILE)
     if found is None or found[0].event_type != event_type:
         raise NotFound(f"No {event_type.value} record {record_id}.")
     record, version, area = found[:3]
@@ -630,6 +635,10 @@ def register(
     band = settings.periods(event_type).band(version.event_date, on)
     if band is Timeliness.DELAYED and not (reason and reason.strip()):
         raise field_error("reason", "A delayed registration needs a reason.")
+    if band is Timeliness.DELAYED and registration_date is None:
+        # Registered now: a registrar of a higher level approved it. A registration of a past
+        # date (a legacy register's) is recorded as the paper register made it.
+        delayed.ensure_approved(session, settings, record)
     if office is None:
         raise Conflict("No registration office covers this record's area.")
     seq = next_number(session, office, event_type, on.year)
@@ -694,21 +703,11 @@ def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix.rstrip(".")]
 
 
-def correct(
-    session: Session,
-    settings: RegistrySettings,
-    actor: Actor,
-    event_type: EventType,
-    record_id: str,
-    *,
-    changes: dict[str, Any],
-    reason: str,
-    evidence: str,
-    requested_by: str | None = None,
-) -> Record:
-    """A new version of a registered record; the registrar approving it is the actor."""
-    require_role(actor, REGISTRARS)
-    record = _get_for_update(session, actor, event_type, record_id)
+def _corrected(
+    session: Session, actor: Actor, event_type: EventType, record: Record, changes: dict[str, Any]
+) -> tuple[dict[str, Any], Resolved, dict[str, Any], list[str]]:
+    """The facts of ``record`` with ``changes`` applied, checked: the facts, their places, their
+    typed columns and the paths that change."""
     if record.status != Status.REGISTERED:
         raise Conflict("Only a registered record is corrected; amend a declaration instead.")
     if "notification" in changes:
@@ -725,17 +724,53 @@ def correct(
     changed = _changed_paths(old, stored)
     if not changed:
         raise field_error("changes", "The changes leave the record as it is.")
+    typed = _typed(event_type, facts, where)
+    assert record.registration_date is not None
+    if typed["event_date"] > record.registration_date:
+        raise field_error("changes", "The event would come after its registration.")
+    return facts, where, typed, changed
+
+
+def check_correction(
+    session: Session, actor: Actor, event_type: EventType, record_id: str, changes: dict[str, Any]
+) -> Record:
+    """The record a correction is requested of, with the changes checked; nothing is written."""
+    require_role(actor, REGISTRARS)
+    record = _get(session, actor, event_type, record_id)
+    _corrected(session, actor, event_type, record, changes)
+    return record
+
+
+def correct(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    event_type: EventType,
+    record_id: str,
+    *,
+    changes: dict[str, Any],
+    reason: str,
+    evidence: str,
+    requested_by: str | None = None,
+    expected_version: int | None = None,
+) -> Record:
+    """A new version of a registered record; the registrar approving it is the actor.
+
+    With ``expected_version``, a record changed since that version is a conflict (the changes
+    were read against facts that are no longer current).
+    """
+    require_role(actor, REGISTRARS)
+    record = _get_for_update(session, actor, event_type, record_id)
+    if expected_version is not None and record.version != expected_version:
+        raise Conflict(CHANGED_MEANWHILE)
+    facts, where, typed, changed = _corrected(session, actor, event_type, record, changes)
     record.version += 1
     record.area_id = where.occurrence_area.id
     record.area_path = where.occurrence_area.path
     record.updated_at = utcnow()
     # The registration date stays; a corrected event date may move the record to another band.
     assert record.registration_date is not None
-    typed = _typed(event_type, facts, where)
-    event_date = typed["event_date"]
-    if event_date > record.registration_date:
-        raise field_error("changes", "The event would come after its registration.")
-    band = settings.periods(event_type).band(event_date, record.registration_date)
+    band = settings.periods(event_type).band(typed["event_date"], record.registration_date)
     if band is Timeliness.DELAYED and record.timeliness != Timeliness.DELAYED:
         record.delayed_reason = reason
     record.timeliness = band

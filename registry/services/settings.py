@@ -33,6 +33,8 @@ class RegistrySettings:
     cert_seal: str = ""
     cert_cause_sequence: bool = False
     cert_font_dirs: tuple[str, ...] = ()  # empty: the Debian font directories
+    correction_approval: str = "second_registrar"  # or "self"
+    delayed_approval_level: str = "region"
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -62,6 +64,8 @@ class RegistrySettings:
             cert_seal=config["CERT_SEAL"],
             cert_cause_sequence=config["CERT_CAUSE_SEQUENCE"],
             cert_font_dirs=tuple(d for d in config.get("CERT_FONT_DIRS", "").split(":") if d),
+            correction_approval=config["CORRECTION_APPROVAL"],
+            delayed_approval_level=config["DELAYED_APPROVAL_LEVEL"],
         )
 
 

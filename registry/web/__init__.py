@@ -14,6 +14,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from registry.web import (
+    approval_pages,
     certificate_pages,
     duplicate_pages,
     i18n,
@@ -27,7 +28,15 @@ from registry.web.errors import render_error
 
 csrf = CSRFProtect()
 # the modules that add their views to ``bp``
-ROUTES = (pages, record_pages, duplicate_pages, certificate_pages, stats_pages, offline_pages)
+ROUTES = (
+    pages,
+    record_pages,
+    duplicate_pages,
+    certificate_pages,
+    stats_pages,
+    offline_pages,
+    approval_pages,
+)
 
 HTML_RENDERER = "crvs.html_error"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

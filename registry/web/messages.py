@@ -17,6 +17,18 @@ def N_(message: str) -> str:  # the marker name pybabel knows
 
 KNOWN = frozenset(
     (
+        N_("Must not be blank."),
+        N_("Must not contain text-direction control characters."),
+        N_("Must not contain control characters (like tabs or newlines)."),
+        N_("Must not contain non-characters or unassigned characters."),
+        N_("Must not contain invisible formatting characters."),
+        N_("A name needs at least one letter."),
+        N_("This record was changed meanwhile; reload it and try again."),
+        N_(
+            "A correction is approved by a second registrar; you requested this one, so another "
+            "registrar of the area must approve it."
+        ),
+        N_("This registration is not delayed; it needs no approval."),
         N_("Missing data for required field."),
         N_("Field may not be null."),
         N_("Not a valid integer."),

@@ -23,7 +23,7 @@ from registry.errors import Conflict, PermissionDenied, ValidationFailed, field_
 from registry.extensions import db_session, settings
 from registry.models import AuditEvent, Record
 from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
-from registry.services import duplicate_check, records
+from registry.services import corrections, duplicate_check, records
 from registry.services.scoping import Actor, require_role
 from registry.web import auth, evidence, forms, hooks, messages
 from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
@@ -375,7 +375,8 @@ def edit(kind: str, record_id: UUID) -> Response | BaseResponse:
 @bp.route(f"/{KIND_RULE}/<uuid:record_id>/correct", methods=["GET", "POST"])
 @auth.login_required
 def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
-    """Correct a registered record: a new version with the reason, evidence and who asked."""
+    """Request a correction of a registered record, with the reason, evidence and who asked;
+    it becomes a new version when a second registrar approves it (``/corrections``)."""
     event_type, rid = KINDS[kind], str(record_id)
     actor, session = auth.actor(), db_session()
     require_role(actor, records.REGISTRARS)
@@ -402,7 +403,7 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
             args = CorrectionIn().load(body)
         except ValidationError as exc:
             raise ValidationFailed(errors=_as_dict(exc.messages)) from None
-        records.correct(session, settings(), actor, event_type, rid, **args)
+        corrections.request(session, actor, event_type, rid, **args)
         session.commit()
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
         session.rollback()
@@ -422,5 +423,8 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
             status=exc.status_code,
             record=doc,
         )
-    flash(gettext("The correction is saved as a new version."), "success")
+    flash(
+        gettext("The correction is requested; a second registrar approves it."),
+        "success",
+    )
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)

@@ -64,6 +64,7 @@ def fill_birth(page: Any, given: str) -> None:
     page.fill("#f-child-family-name", "Otieno")
     page.select_option("#f-child-sex", "female")
     page.fill("#f-child-date-of-birth", days_ago(3).isoformat())
+    page.select_option("#f-child-type-of-birth", "single")
     page.select_option("#f-place-type", "health_facility")
     page.select_option("#f-attendant", "nurse_midwife")
     page.fill("#f-mother-given-names", "Grace")
@@ -160,10 +161,16 @@ def test_a_birth_from_declaration_to_certificate(
     assert "Rejected" in page.inner_text(".summary")
     page.goto(record_url)
     # It registers the first, corrects the name, prints a certificate and checks its QR code.
-    page.click("text=Register this record")
-    page.wait_for_load_state()
+    page.click("text=Register this record…")
+    page.wait_for_url(f"{record_url}/register")
+    assert "Register this record?" in page.inner_text("h1")  # a summary first
+    assert "Amina" in page.inner_text("main")
+    shots(page, "registrar-register-confirm")
+    page.click("main form button:has-text('Register')")
+    page.wait_for_url(record_url)
     assert re.search(r"Registered as O11-B\d{4}-\d{6}-[0-9A-Z]\.", page.inner_text("main"))
     shots(page, "registrar-record-registered")
+    # Registrar A requests the correction; registrar B approves it (four eyes).
     page.click("text=Correct this record")
     page.fill("#f-child-given-names", "Aminah")
     page.fill("#f-reason", "Spelling mistake at declaration")
@@ -171,6 +178,20 @@ def test_a_birth_from_declaration_to_certificate(
     page.fill("#f-requested_by", "Grace Otieno (mother)")
     shots(page, "registrar-correction-form")
     page.click("text=Save the correction")
+    page.wait_for_url(record_url)
+    assert page.inner_text("h1") == "Birth: Amina Otieno"  # not before the approval
+    assert "awaits a second registrar's approval" in page.inner_text("#pending-corrections")
+    page.goto(f"{base}/corrections")
+    assert "You requested this correction" in page.inner_text("main")
+    assert page.locator("text=Approve the correction").count() == 0
+    assert not problems, problems
+    context.close()
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "registrar.r1")
+    page.click("nav >> text=Corrections")
+    assert "Spelling mistake at declaration" in page.inner_text("main")
+    shots(page, "second-registrar-correction-queue")
+    page.click("text=Approve the correction")
     page.wait_for_url(record_url)
     assert page.inner_text("h1") == "Birth: Aminah Otieno"
     history = page.inner_text("#h-history + ol")
@@ -272,5 +293,54 @@ def test_pages_fit_a_phone_and_speak_french(browser: Any, live_server: str, shot
     assert "trouvé" in page.inner_text("main")
     assert page.evaluate(fits)
     shots(page, "phone-search-fr")
+    assert not problems, problems
+    context.close()
+
+
+def test_a_delayed_registration_is_approved_at_region_level_then_registered(
+    browser: Any, live_server: str, shots: Shots
+) -> None:
+    """A birth declared 400 days late waits for a regional registrar's approval; the district
+    registrar then registers it with the reason, after the confirmation page."""
+    base = live_server
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "clerk")
+    page.goto(f"{base}/births/new")
+    fill_birth(page, "Baraka")
+    page.fill("#f-child-date-of-birth", days_ago(400).isoformat())
+    page.fill("#f-place-facility-code", "F111")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/births/[0-9a-f-]{36}$"))
+    record_url = page.url
+    context.close()
+
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "registrar")
+    page.goto(record_url)
+    assert "needs approval by a registrar of region level" in page.inner_text("#delayed-approval")
+    assert page.locator("text=Approve the delayed registration").count() == 0
+    page.goto(f"{record_url}/register")
+    assert "needs approval" in page.inner_text("#needs-approval")
+    assert page.locator("main form button:has-text('Register')").count() == 0
+    context.close()
+
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "registrar.r1")
+    page.goto(record_url)
+    page.click("text=Approve the delayed registration")
+    page.wait_for_url(record_url)
+    assert "may now be registered" in page.inner_text("main")
+    shots(page, "regional-registrar-delayed-approved")
+    context.close()
+
+    context, page, problems = new_page(browser, DESKTOP)
+    sign_in(page, base, "registrar")
+    page.goto(record_url)
+    page.click("text=Register this record…")
+    page.wait_for_url(f"{record_url}/register")
+    page.fill("#register-reason", "Found in the paper register of 2025")
+    page.click("main form button:has-text('Register')")
+    page.wait_for_url(record_url)
+    assert re.search(r"Registered as O11-B\d{4}-\d{6}-[0-9A-Z]\.", page.inner_text("main"))
     assert not problems, problems
     context.close()

@@ -93,6 +93,27 @@ MATRIX: dict[tuple[str, str], tuple[str, Body, dict[str, int | str]]] = {
         lambda: {"reason": "same child", "evidence": "clinic card"},
         only("registrar", "regional registrar"),
     ),
+    ("corrections.Requests", "GET"): (
+        "/api/v1/corrections?status=pending",
+        lambda: None,
+        only("registrar", "regional registrar", "other registrar"),
+    ),
+    ("corrections.Request", "GET"): (
+        "/api/v1/corrections/{correction}",
+        lambda: None,
+        only("registrar", "regional registrar"),
+    ),
+    # The regional registrar requested it: a second registrar approves.
+    ("corrections.Approve", "POST"): (
+        "/api/v1/corrections/{correction}/approve",
+        lambda: None,
+        only("registrar"),
+    ),
+    ("corrections.Reject", "POST"): (
+        "/api/v1/corrections/{correction}/reject",
+        lambda: {"reason": "no evidence"},
+        only("registrar", "regional registrar"),
+    ),
     ("stats.StatsTable", "GET"): (
         "/api/v1/stats/coverage?year=2026",
         lambda: None,
@@ -142,6 +163,12 @@ for kind, builder in DECLARED.items():
             f"/api/v1/{kind}/{{id}}/register",
             dict,
             only("registrar", "regional registrar"),
+        ),
+        # The record is a delayed one: only a registrar of the region may approve it.
+        (f"{kind}.DelayedApproval", "POST"): (
+            f"/api/v1/{kind}/{{id}}/delayed-approval",
+            lambda: {"note": "paper register seen"},
+            only("regional registrar"),
         ),
         (f"{kind}.Reject", "POST"): (
             f"/api/v1/{kind}/{{id}}/reject",
@@ -200,9 +227,26 @@ def test_each_person_gets_what_the_matrix_says(
     outcomes: dict[str, int | str] = {}
     for who, username in PEOPLE.items():
         body_declared = factories.unique(kind)
+        if endpoint.endswith("DelayedApproval"):
+            born = factories.days_ago(400).isoformat()
+            at = ("child", "date_of_birth") if kind == "births" else ("date_of_death",)
+            factories.merge(
+                body_declared, {at[0]: {at[1]: born}} if len(at) == 2 else {at[0]: born}
+            )
         record = api.as_user("clerk").declare(kind, body_declared)  # a fresh D11 record
-        if endpoint.endswith(("Corrections", "_certificates")) or "{serial}" in template:
+        registered = ("Corrections", "_certificates")
+        if endpoint.endswith(registered) or "{serial}" in template or "{correction}" in template:
             api.as_user("registrar").post(f"/api/v1/{kind}/{record['id']}/register", json={})
+        correction = ""
+        if "{correction}" in template:
+            correction = (
+                api.as_user("registrar.r1")
+                .post(
+                    f"/api/v1/{kind}/{record['id']}/corrections",
+                    json={"changes": {"attendant": "doctor"}, "reason": "r", "evidence": "e"},
+                )
+                .json["id"]
+            )
         serial = ""
         if "{serial}" in template:
             issued = api.as_user("registrar").post(
@@ -218,7 +262,9 @@ def test_each_person_gets_what_the_matrix_says(
                 .get("/api/v1/duplicates?status=open")
                 .json["items"][0]["id"]
             )
-        path = template.format(id=record["id"], candidate=candidate, serial=serial)
+        path = template.format(
+            id=record["id"], candidate=candidate, serial=serial, correction=correction
+        )
         payload = body()
         caller: Any = api.client if username is None else api.as_user(username)
         kwargs: dict[str, Any] = {} if payload is None else {"json": payload}

@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session
 
 from registry.cli import main
 from registry.db import make_engine
-from registry.models import DuplicateCandidate, Record
+from registry.domain import EventType
+from registry.models import DuplicateCandidate, Record, User
+from registry.services import records
+from registry.services.scoping import Actor
+from registry.services.settings import RegistrySettings
 from tests.factories import days_ago
 
 HEADER = (
@@ -100,3 +104,72 @@ def test_scan_finds_duplicates_in_records_loaded_without_matching(db_url: str) -
     assert "scanned" in result.output
     assert counts(db_url)[0] == before[0]
     assert crvs("dedupe", "scan", "--area", "NOPE").exit_code == 1
+
+
+def test_rejects_keeps_the_good_rows_and_writes_the_refused_ones(
+    db_url: str, tmp_path: Path
+) -> None:
+    """With --rejects FILE it imports the good rows (an unnamed registered child among them)
+    and writes each refused row with its line number and reasons; without it, nothing."""
+    assert crvs("demo").exit_code == 0
+    before, _ = counts(db_url)
+    path = tmp_path / "births.csv"
+    born, registered = days_ago(800).isoformat(), days_ago(790).isoformat()
+    future = days_ago(-30).isoformat()
+    path.write_text(
+        HEADER
+        + row("Xolani", "Zungu", born, registered)
+        + row("", "Qwabe", born, registered)  # registered before being named
+        + row("", "Nameless", days_ago(20).isoformat())  # a declaration needs the name
+        + row("Future", "Child", future, "")
+        + f"Young,Mother,female,{born},health_facility,F111,,Thandi,Mother,"
+        f"{days_ago(800 + 9 * 366).isoformat()},{registered}\n",
+        encoding="utf-8",
+    )
+    strict = crvs("import", "births", str(path))
+    assert strict.exit_code == 1
+    assert counts(db_url)[0] == before
+    rejects = tmp_path / "rejects.csv"
+    result = crvs("import", "--rejects", str(rejects), "births", str(path))
+    assert result.exit_code == 0, result.output
+    assert "imported 2 births" in result.output
+    assert counts(db_url)[0] == before + 2
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("line,reasons,child.given_names")
+    assert [line.split(",")[0] for line in lines[1:]] == ["4", "5", "6"]
+    assert "child.given_names: Missing data" in lines[1]
+    assert "Must not be in the future" in lines[2]
+    assert "The mother would be 9 at the birth" in lines[3]
+
+
+def test_an_imported_unnamed_child_is_named_by_correction(db_url: str, tmp_path: Path) -> None:
+    """It keeps an imported registered child without given names, and a correction names it."""
+    assert crvs("demo").exit_code == 0
+    path = tmp_path / "births.csv"
+    born, registered = days_ago(700).isoformat(), days_ago(690).isoformat()
+    path.write_text(HEADER + row("", "Qwabe", born, registered), encoding="utf-8")
+    assert crvs("import", "births", str(path)).exit_code == 0
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        record = session.scalars(
+            select(Record).where(Record.status == "registered").order_by(Record.created_at.desc())
+        ).first()
+        assert record is not None
+        facts = records.current_version(session, record).facts
+        assert not facts["child"].get("given_names")
+        registrar = session.scalars(select(User).where(User.role == "registrar")).first()
+        assert registrar is not None
+        actor = Actor.from_user(registrar)
+        done = records.correct(
+            session,
+            RegistrySettings(),
+            actor,
+            EventType.BIRTH,
+            record.id,
+            changes={"child": {"given_names": "Sipho", "type_of_birth": "single"}},
+            reason="named after registration",
+            evidence="parents' declaration of the name",
+        )
+        assert records.current_version(session, done).given_names == "Sipho"
+        session.rollback()
+    engine.dispose()

@@ -108,3 +108,85 @@ def test_concurrent_replays_of_one_idempotency_key_make_one_record(
     assert len({record_id for _, record_id in results}) == 1
     with make_sessionmaker(pg_engine)() as session:
         assert session.scalar(select(func.count()).select_from(Record)) == 1
+
+
+def _tokens(pg_engine: Engine, *usernames: str) -> dict[str, str]:
+    with make_sessionmaker(pg_engine)() as session:
+        found = {}
+        for name in usernames:
+            user = session.scalars(select(User).where(User.username == name)).one()
+            found[name], _ = users.issue_token(session, factories.SETTINGS, user)
+        session.commit()
+    return found
+
+
+def test_retries_of_one_register_with_an_idempotency_key_all_get_the_answer(
+    pg_url: str, pg_engine: Engine
+) -> None:
+    """It answers every concurrent retry of a registration carrying one Idempotency-Key with
+    the same replayed registration, never a 409 or a 404."""
+    app = create_app(config_for(pg_url))
+    tokens = _tokens(pg_engine, "clerk", "registrar")
+    client = app.test_client()
+    declared = client.post(
+        "/api/v1/births",
+        json=factories.birth(),
+        headers={"Authorization": f"Bearer {tokens['clerk']}"},
+    )
+    assert declared.status_code == 201
+    url = f"/api/v1/births/{declared.json['id']}/register"
+    headers = {"Authorization": f"Bearer {tokens['registrar']}", "Idempotency-Key": "reg-1"}
+
+    def post(_: int) -> tuple[int, str | None]:
+        response = app.test_client().post(url, json={}, headers=headers)
+        return response.status_code, response.json.get("registration_number")
+
+    try:
+        results = run_together(8, post)
+    finally:
+        database(app).engine.dispose()
+    assert {status for status, _ in results} == {200}, results
+    assert len({number for _, number in results}) == 1
+
+
+def test_concurrent_amendments_and_corrections_lose_with_a_409_not_a_404(
+    pg_url: str, pg_engine: Engine
+) -> None:
+    """It tells the losers of concurrent amendments of one declaration, and of concurrent
+    approvals of corrections of one record, that the record changed meanwhile (409)."""
+    app = create_app(config_for(pg_url))
+    tokens = _tokens(pg_engine, "clerk", "registrar", "registrar.r1")
+    client = app.test_client()
+    clerk = {"Authorization": f"Bearer {tokens['clerk']}"}
+    declared = client.post("/api/v1/births", json=factories.birth(), headers=clerk)
+    url = f"/api/v1/births/{declared.json['id']}"
+
+    def amend(i: int) -> int:
+        body = factories.birth(attendant="doctor" if i % 2 else "nurse_midwife")
+        return app.test_client().put(url, json=body, headers=clerk).status_code
+
+    registrar = {"Authorization": f"Bearer {tokens['registrar']}"}
+    regional = {"Authorization": f"Bearer {tokens['registrar.r1']}"}
+    try:
+        amended = run_together(8, amend)
+        assert set(amended) <= {200, 409}, amended
+        assert 200 in amended
+        assert client.post(f"{url}/register", json={}, headers=registrar).status_code == 200
+        asked = [
+            client.post(
+                f"{url}/corrections",
+                json={"changes": {"child": {"birth_weight_grams": grams}}, "reason": "r",
+                      "evidence": "e"},
+                headers=registrar,
+            ).json["id"]
+            for grams in (3001, 3002, 3003, 3004)
+        ]  # fmt: skip
+
+        def approve(i: int) -> int:
+            path = f"/api/v1/corrections/{asked[i]}/approve"
+            return app.test_client().post(path, headers=regional).status_code
+
+        approved = run_together(len(asked), approve)
+    finally:
+        database(app).engine.dispose()
+    assert sorted(approved) == [200, 409, 409, 409], approved

@@ -263,6 +263,17 @@ def test_registrar_corrects_a_name_with_a_reason(web: Web, session: Session) -> 
         ),
     )
     assert done.status_code == 303, web.text(done)
+    asked = web.text(web.get(url))
+    assert "Birth: Amina Otieno" in asked  # not applied before a second registrar approves
+    assert "1 correction of this record awaits a second registrar" in asked
+    web.post("/logout")
+    web.as_user("registrar.r1")
+    queue = web.text(web.get("/corrections"))
+    assert "Spelling mistake at declaration" in queue
+    request_id = re.search(r'action="/corrections/([0-9a-f-]+)/approve"', queue)
+    assert request_id is not None
+    approved = web.post(f"/corrections/{request_id[1]}/approve", {})
+    assert approved.status_code == 303
     page = web.text(web.get(url))
     assert "Birth: Aminah Otieno" in page
     assert "Spelling mistake at declaration" in page
