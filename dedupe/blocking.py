@@ -17,13 +17,21 @@ name *or* a swapped day and month still meets its original.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 
 from dedupe.records import IntArray, Record, Table, distinct
 from dedupe.settings import Settings
 
-__all__ = ["blocking_keys", "candidate_pairs", "rule_keys", "rule_pairs", "sample_pairs"]
+__all__ = [
+    "blocking_keys",
+    "candidate_pairs",
+    "pair_rules",
+    "rule_keys",
+    "rule_pairs",
+    "sample_pairs",
+]
 
 PairArrays = tuple[IntArray, IntArray]
 
@@ -285,21 +293,61 @@ def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntAr
 def candidate_pairs(table: Table, split: int | None = None) -> tuple[IntArray, IntArray]:
     """Return the distinct candidate pairs of a table under all its blocking rules.
 
+    Which rules found each pair is kept on the table (see :func:`pair_rules`), and each rule's
+    own pairs are then dropped from its cache: they would hold memory for the whole run.
+
     Args:
         table: The prepared records.
         split: For linking, rows ``< split`` are the left data set and the rest the right one;
             only left-right pairs are returned, oriented left first. ``None`` deduplicates.
 
     Returns:
-        ``(ia, ib)`` row indices with ``ia < ib``, sorted.
+        ``(ia, ib)`` row indices with ``ia < ib``, sorted (int32 when the table is small
+        enough, to halve their memory; the values are the same).
     """
     n = len(table)
-    found = [rule_pairs(table, index, split) for index in range(len(table.settings.blocking))]
-    if not found:
+    n_rules = len(table.settings.blocking)
+    if not n_rules:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    keys = distinct(np.concatenate(found))
-    return keys // n, keys % n
+    dtype = _flag_dtype(n_rules)
+    keys = np.empty(0, dtype=np.int64)
+    flags = np.empty(0, dtype=dtype)
+    for index in range(n_rules):
+        # Merged rule by rule (never all rules' pairs at once): mark the pairs already found,
+        # insert the new ones in order.
+        found = rule_pairs(table, index, split)
+        table.pair_cache.pop((index, split), None)
+        bit = dtype(1 << index)
+        at = np.searchsorted(keys, found)
+        seen = np.zeros(len(found), dtype=np.bool_)
+        inside = at < len(keys)
+        seen[inside] = keys[at[inside]] == found[inside]
+        flags[at[seen]] |= bit
+        new = ~seen
+        keys = np.insert(keys, at[new], found[new])
+        flags = np.insert(flags, at[new], bit)
+        del found, at, seen, inside, new
+    table.rule_flags[split] = flags
+    small = np.int32 if n < 2**31 else np.int64
+    # The arrays hold the same row numbers either way; int32 only narrows their storage.
+    ia = cast(IntArray, (keys // n).astype(small))
+    ib = cast(IntArray, (keys % n).astype(small))
+    return ia, ib
+
+
+def _flag_dtype(n_rules: int) -> type[np.unsignedinteger[Any]]:
+    for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
+        if n_rules <= np.iinfo(dtype).bits:
+            return dtype
+    raise ValueError("at most 64 blocking rules")
+
+
+def pair_rules(table: Table, rule_index: int, split: int | None = None) -> IntArray:
+    """Return the positions, among the last :func:`candidate_pairs` of ``(table, split)``, of
+    the pairs found by one rule (sorted)."""
+    flags = table.rule_flags[split]
+    return np.flatnonzero(flags & flags.dtype.type(1 << rule_index))
 
 
 def sample_pairs(

@@ -86,13 +86,18 @@ def read_records(path: Path, settings: Settings) -> list[Record]:
             positions = {name: header.index(name) for name in needed}
             id_at = positions[settings.id_column]
             records = []
+            # One string object per distinct value (names and districts repeat): a register
+            # of a million rows would otherwise hold millions of copies until the table is built.
+            shared: dict[str, str] = {}
+            fields = [(name, at) for name, at in positions.items() if name != settings.id_column]
             for row in reader:
                 if not row:
                     continue
                 values = {
-                    name: (row[at].strip() or None) if at < len(row) else None
-                    for name, at in positions.items()
-                    if name != settings.id_column
+                    name: (shared.setdefault(text, text) if (text := row[at].strip()) else None)
+                    if at < len(row)
+                    else None
+                    for name, at in fields
                 }
                 record_id = row[id_at].strip() if id_at < len(row) else ""
                 records.append(Record(record_id or f"row-{reader.line_num}", values))
@@ -159,6 +164,8 @@ def _run(args: argparse.Namespace) -> int:
     progress.stage("preparing")
     table = Table([*left, *(right or [])], settings)
     split = None if right is None else len(left)
+    dedupe_only = right is None
+    del left, right  # the table holds what is needed: the records would only take memory
     progress.stage("blocking")
     ia, ib = candidate_pairs(table, split)
     progress.stage("comparing" if saved is not None else "training")
@@ -171,7 +178,7 @@ def _run(args: argparse.Namespace) -> int:
             _save(model, Path(args.save_model))
     scored = score_table(table, ia, ib, model, threshold, progress.step, compared)
     clusters = None
-    if right is None:
+    if dedupe_only:
         edges = zip(
             (table.ids[i] for i in scored.left.tolist()),
             (table.ids[i] for i in scored.right.tolist()),

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +106,8 @@ class Table:
         self._placeholder_codes: set[int] = set()
         #: Candidate pairs per (blocking rule, split), filled by :mod:`dedupe.blocking`.
         self.pair_cache: dict[tuple[int, int | None], IntArray] = {}
+        #: Per split, a bit per blocking rule for each candidate pair that rule found.
+        self.rule_flags: dict[int | None, npt.NDArray[np.unsignedinteger[Any]]] = {}
         for spec in settings.fields:
             if spec.kind == "date":
                 self.dates[spec.column] = self._dates(records, spec)
