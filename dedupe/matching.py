@@ -38,6 +38,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 _CHUNK = 1_000_000
+#: Pairs compared at once when all candidates' levels are computed (a comparison's temporary
+#: arrays take about 300 bytes a pair).
+_COMPARE_CHUNK = 250_000
 #: Up to this many candidates, a thresholded look-up is first scored pair by pair (dedupe.few).
 _FEW = 64
 _EM_PAIRS = 1_000_000
@@ -402,7 +405,7 @@ def _compare_all(table: Table, ia: IntArray, ib: IntArray) -> AllLevels:
     twins = np.empty(n, dtype=np.bool_)
     siblings = np.empty(n, dtype=np.bool_)
     swapped = np.empty(n, dtype=np.bool_)
-    for a, b in chunks(n, _CHUNK):
+    for a, b in chunks(n, _COMPARE_CHUNK):
         part = compare(table, ia[a:b], ib[a:b], similarities=False)
         levels[a:b] = part.levels
         twins[a:b] = part.twins
