@@ -17,7 +17,7 @@ name *or* a swapped day and month still meets its original.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -314,23 +314,23 @@ def candidate_pairs(table: Table, split: int | None = None) -> tuple[IntArray, I
     if not n_rules:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    dtype = _flag_dtype(n_rules)
+    width = (n_rules + 7) // 8
     keys = np.empty(0, dtype=np.int64)
-    flags = np.empty(0, dtype=dtype)
+    flags = np.zeros((0, width), dtype=np.uint8)
     for index in range(n_rules):
         # Merged rule by rule (never all rules' pairs at once): mark the pairs already found,
         # insert the new ones in order.
         found = rule_pairs(table, index, split)
         table.pair_cache.pop((index, split), None)
-        bit = dtype(1 << index)
+        byte, bit = index // 8, np.uint8(1 << index % 8)
         at = np.searchsorted(keys, found)
         seen = np.zeros(len(found), dtype=np.bool_)
         inside = at < len(keys)
         seen[inside] = keys[at[inside]] == found[inside]
-        flags[at[seen]] |= bit
+        flags[at[seen], byte] |= bit
         at, found = at[~seen], found[~seen]
         del seen, inside
-        keys, flags = _merge(keys, flags, at, found, bit)
+        keys, flags = _merge(keys, flags, at, found, byte, bit)
         del found, at
     table.rule_flags[split] = flags
     # The arrays hold the same row numbers either way; int32 only narrows their storage.
@@ -345,13 +345,15 @@ def candidate_pairs(table: Table, split: int | None = None) -> tuple[IntArray, I
 
 def _merge(
     keys: IntArray,
-    flags: npt.NDArray[np.unsignedinteger[Any]],
+    flags: npt.NDArray[np.uint8],
     at: IntArray,
     new: IntArray,
-    bit: np.unsignedinteger[Any],
-) -> tuple[IntArray, npt.NDArray[np.unsignedinteger[Any]]]:
+    byte: int,
+    bit: np.uint8,
+) -> tuple[IntArray, npt.NDArray[np.uint8]]:
     """Insert the sorted ``new`` keys (not in ``keys``) before positions ``at`` of ``keys``,
-    flagged ``bit`` (as ``np.insert``, with fewer temporary arrays); ``at`` is overwritten."""
+    flagged ``bit`` of column ``byte`` only (as ``np.insert``, with fewer temporary arrays).
+    ``at`` is overwritten."""
     size = len(keys) + len(new)
     where = at
     where += np.arange(len(new))
@@ -360,24 +362,18 @@ def _merge(
     merged = np.empty(size, dtype=np.int64)
     merged[where] = new
     merged[old] = keys
-    merged_flags = np.empty(size, dtype=flags.dtype)
-    merged_flags[where] = bit
+    merged_flags = np.empty((size, flags.shape[1]), dtype=np.uint8)
+    merged_flags[where] = 0
+    merged_flags[where, byte] = bit
     merged_flags[old] = flags
     return merged, merged_flags
-
-
-def _flag_dtype(n_rules: int) -> type[np.unsignedinteger[Any]]:
-    for dtype in (np.uint8, np.uint16, np.uint32, np.uint64):
-        if n_rules <= np.iinfo(dtype).bits:
-            return dtype
-    raise ValueError("at most 64 blocking rules")
 
 
 def pair_rules(table: Table, rule_index: int, split: int | None = None) -> IntArray:
     """Return the positions, among the last :func:`candidate_pairs` of ``(table, split)``, of
     the pairs found by one rule (sorted)."""
     flags = table.rule_flags[split]
-    return np.flatnonzero(flags & flags.dtype.type(1 << rule_index))
+    return np.flatnonzero(flags[:, rule_index // 8] & np.uint8(1 << rule_index % 8))
 
 
 def sample_pairs(

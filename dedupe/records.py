@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -125,8 +124,9 @@ class Table:
         self._placeholder_codes: set[int] = set()
         #: Candidate pairs per (blocking rule, split), filled by :mod:`dedupe.blocking`.
         self.pair_cache: dict[tuple[int, int | None], IntArray] = {}
-        #: Per split, a bit per blocking rule for each candidate pair that rule found.
-        self.rule_flags: dict[int | None, npt.NDArray[np.unsignedinteger[Any]]] = {}
+        #: Per split, a bit per blocking rule (8 to a byte) for each candidate pair that rule
+        #: found: ``(pairs, bytes)``.
+        self.rule_flags: dict[int | None, npt.NDArray[np.uint8]] = {}
         for spec in settings.fields:
             raws = columns.get(spec.column) or [None] * len(ids)
             if spec.kind == "date":
