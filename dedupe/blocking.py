@@ -16,14 +16,23 @@ name *or* a swapped day and month still meets its original.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from dedupe.records import IntArray, Record, Table, distinct
 from dedupe.settings import Settings
 
-__all__ = ["blocking_keys", "candidate_pairs", "rule_keys", "rule_pairs", "sample_pairs"]
+__all__ = [
+    "blocking_keys",
+    "candidate_pairs",
+    "pair_rules",
+    "rule_keys",
+    "rule_pairs",
+    "sample_pairs",
+]
 
 PairArrays = tuple[IntArray, IntArray]
 
@@ -206,55 +215,45 @@ def _sort_columns(table: Table, rule_index: int) -> list[IntArray]:
     return out
 
 
-def _all_pairs(order: IntArray, starts: IntArray, sizes: IntArray) -> list[PairArrays]:
-    out: list[PairArrays] = []
+def _all_pairs(order: IntArray, starts: IntArray, sizes: IntArray) -> Iterator[PairArrays]:
     for size in distinct(sizes).tolist():
         first = starts[sizes == size]
         ti, tj = np.triu_indices(size, 1)
-        out.append(
-            (
-                order[(first[:, None] + ti[None, :]).ravel()],
-                order[(first[:, None] + tj[None, :]).ravel()],
-            )
+        yield (
+            order[(first[:, None] + ti[None, :]).ravel()],
+            order[(first[:, None] + tj[None, :]).ravel()],
         )
-    return out
 
 
 def _neighbour_pairs(
     rows: IntArray, block: IntArray, sort_columns: list[IntArray], window: int
-) -> list[PairArrays]:
+) -> Iterator[PairArrays]:
     """Sorted-neighbourhood pairs of the given rows, within their blocks."""
     # np.lexsort sorts on its last key first: the block, then the first sort column.
     index = np.lexsort([*(c[rows] for c in reversed(sort_columns)), block])
     order, sorted_block = rows[index], block[index]
-    out: list[PairArrays] = []
     for step in range(1, window):
         same = sorted_block[step:] == sorted_block[:-step]
-        out.append((order[:-step][same], order[step:][same]))
-    return out
+        yield order[:-step][same], order[step:][same]
 
 
 def _pairs_in_blocks(
     codes: IntArray, max_block: int, window: int, sort_columns: list[IntArray]
-) -> tuple[IntArray, IntArray]:
+) -> Iterator[PairArrays]:
     rows = np.flatnonzero(codes >= 0)
-    empty = np.empty(0, dtype=np.int64)
     if len(rows) < 2:
-        return empty, empty
+        return
     order = rows[np.argsort(codes[rows], kind="stable")]
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
     small = (sizes >= 2) & (sizes <= max_block)
-    found = _all_pairs(order, starts[small], sizes[small])
+    yield from _all_pairs(order, starts[small], sizes[small])
     large = sizes > max_block
     if large.any():
         member = np.repeat(large, sizes)
         big_rows = order[member]
-        found += _neighbour_pairs(big_rows, sorted_codes[member], sort_columns, window)
-    if not found:
-        return empty, empty
-    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+        yield from _neighbour_pairs(big_rows, sorted_codes[member], sort_columns, window)
 
 
 def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntArray:
@@ -269,15 +268,28 @@ def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntAr
     if cached is not None:
         return cached
     settings = table.settings
+    n = len(table)
     codes, _, _ = _rule_parts(table, rule_index)
-    ia, ib = _pairs_in_blocks(
+    parts = []
+    # Each batch of pairs becomes its keys at once: two index arrays per pair are never held
+    # for the whole rule.
+    for ia, ib in _pairs_in_blocks(
         codes, settings.max_block_size, settings.block_window, _sort_columns(table, rule_index)
-    )
-    low, high = np.minimum(ia, ib), np.maximum(ia, ib)
-    if split is not None:
-        keep = (low < split) & (high >= split)
-        low, high = low[keep], high[keep]
-    keys = distinct(np.asarray(low * len(table) + high, dtype=np.int64))
+    ):
+        low = np.minimum(ia, ib)
+        high = np.maximum(ia, ib)
+        if split is not None:
+            keep = (low < split) & (high >= split)
+            low, high = low[keep], high[keep]
+        low *= n
+        low += high
+        parts.append(np.asarray(low, dtype=np.int64))
+        del ia, ib, low, high
+    keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    del parts
+    keys.sort()
+    if len(keys):
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     table.pair_cache[(rule_index, split)] = keys
     return keys
 
@@ -285,21 +297,83 @@ def rule_pairs(table: Table, rule_index: int, split: int | None = None) -> IntAr
 def candidate_pairs(table: Table, split: int | None = None) -> tuple[IntArray, IntArray]:
     """Return the distinct candidate pairs of a table under all its blocking rules.
 
+    Which rules found each pair is kept on the table (see :func:`pair_rules`), and each rule's
+    own pairs are then dropped from its cache: they would hold memory for the whole run.
+
     Args:
         table: The prepared records.
         split: For linking, rows ``< split`` are the left data set and the rest the right one;
             only left-right pairs are returned, oriented left first. ``None`` deduplicates.
 
     Returns:
-        ``(ia, ib)`` row indices with ``ia < ib``, sorted.
+        ``(ia, ib)`` row indices with ``ia < ib``, sorted (int32 when the table is small
+        enough, to halve their memory; the values are the same).
     """
     n = len(table)
-    found = [rule_pairs(table, index, split) for index in range(len(table.settings.blocking))]
-    if not found:
+    n_rules = len(table.settings.blocking)
+    if not n_rules:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    keys = distinct(np.concatenate(found))
-    return keys // n, keys % n
+    width = (n_rules + 7) // 8
+    keys = np.empty(0, dtype=np.int64)
+    flags = np.zeros((0, width), dtype=np.uint8)
+    for index in range(n_rules):
+        # Merged rule by rule (never all rules' pairs at once): mark the pairs already found,
+        # insert the new ones in order.
+        found = rule_pairs(table, index, split)
+        table.pair_cache.pop((index, split), None)
+        byte, bit = index // 8, np.uint8(1 << index % 8)
+        at = np.searchsorted(keys, found)
+        seen = np.zeros(len(found), dtype=np.bool_)
+        inside = at < len(keys)
+        seen[inside] = keys[at[inside]] == found[inside]
+        flags[at[seen], byte] |= bit
+        at, found = at[~seen], found[~seen]
+        del seen, inside
+        keys, flags = _merge(keys, flags, at, found, byte, bit)
+        del found, at
+    table.rule_flags[split] = flags
+    # The arrays hold the same row numbers either way; int32 only narrows their storage.
+    # They are filled a slice at a time: no int64 copy of all the pairs is made.
+    small = np.int32 if n < 2**31 else np.int64
+    ia = np.empty(len(keys), dtype=small)
+    ib = np.empty(len(keys), dtype=small)
+    for a, b in chunks(len(keys), 1_000_000):
+        ia[a:b], ib[a:b] = np.divmod(keys[a:b], n)
+    return cast(IntArray, ia), cast(IntArray, ib)
+
+
+def _merge(
+    keys: IntArray,
+    flags: npt.NDArray[np.uint8],
+    at: IntArray,
+    new: IntArray,
+    byte: int,
+    bit: np.uint8,
+) -> tuple[IntArray, npt.NDArray[np.uint8]]:
+    """Insert the sorted ``new`` keys (not in ``keys``) before positions ``at`` of ``keys``,
+    flagged ``bit`` of column ``byte`` only (as ``np.insert``, with fewer temporary arrays).
+    ``at`` is overwritten."""
+    size = len(keys) + len(new)
+    where = at
+    where += np.arange(len(new))
+    old = np.ones(size, dtype=np.bool_)
+    old[where] = False
+    merged = np.empty(size, dtype=np.int64)
+    merged[where] = new
+    merged[old] = keys
+    merged_flags = np.empty((size, flags.shape[1]), dtype=np.uint8)
+    merged_flags[where] = 0
+    merged_flags[where, byte] = bit
+    merged_flags[old] = flags
+    return merged, merged_flags
+
+
+def pair_rules(table: Table, rule_index: int, split: int | None = None) -> IntArray:
+    """Return the positions, among the last :func:`candidate_pairs` of ``(table, split)``, of
+    the pairs found by one rule (sorted)."""
+    flags = table.rule_flags[split]
+    return np.flatnonzero(flags[:, rule_index // 8] & np.uint8(1 << rule_index % 8))
 
 
 def sample_pairs(

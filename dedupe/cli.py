@@ -68,8 +68,29 @@ class _Progress:
             self.stream.flush()
 
 
+Columns = dict[str, list[str | None]]
+
+
 def read_records(path: Path, settings: Settings) -> list[Record]:
     """Read records from a CSV file with a header row.
+
+    Raises:
+        MissingColumnError: When the id column or a field column is absent.
+        InputError: When the file cannot be read or decoded, or ids repeat.
+    """
+    ids, columns = read_columns(path, settings)
+    return [
+        Record(record_id, {name: values[k] for name, values in columns.items()})
+        for k, record_id in enumerate(ids)
+    ]
+
+
+def read_columns(path: Path, settings: Settings) -> tuple[list[str], Columns]:
+    """Read a CSV file with a header row as ids and the raw values of each field's column.
+
+    Values are stripped (empty means ``None``); a row without an id is named ``row-N``. Read
+    column-wise, with one string object per distinct value (names and districts repeat), a
+    register of a million rows takes a fraction of the memory of a record per row.
 
     Raises:
         MissingColumnError: When the id column or a field column is absent.
@@ -85,25 +106,26 @@ def read_records(path: Path, settings: Settings) -> list[Record]:
                 raise MissingColumnError(f"{path}: missing column(s): {', '.join(missing)}")
             positions = {name: header.index(name) for name in needed}
             id_at = positions[settings.id_column]
-            records = []
+            fields = [(name, at) for name, at in positions.items() if name != settings.id_column]
+            ids: list[str] = []
+            columns: Columns = {name: [] for name, _ in fields}
+            shared: dict[str, str] = {}
             for row in reader:
                 if not row:
                     continue
-                values = {
-                    name: (row[at].strip() or None) if at < len(row) else None
-                    for name, at in positions.items()
-                    if name != settings.id_column
-                }
-                record_id = row[id_at].strip() if id_at < len(row) else ""
-                records.append(Record(record_id or f"row-{reader.line_num}", values))
+                width = len(row)
+                for name, at in fields:
+                    text = row[at].strip() if at < width else ""
+                    columns[name].append(shared.setdefault(text, text) if text else None)
+                record_id = row[id_at].strip() if id_at < width else ""
+                ids.append(record_id or f"row-{reader.line_num}")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
-    ids = [record.id for record in records]
     if len(set(ids)) != len(ids):
         raise InputError(f"{path}: values in {settings.id_column!r} are not unique")
-    return records
+    return ids, columns
 
 
 def _write(
@@ -151,14 +173,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise InputError("--threshold must be between 0 and 1")
     threshold = settings.threshold if args.threshold is None else args.threshold
-    left = read_records(Path(args.inputs[0]), settings)
-    right = read_records(Path(args.inputs[1]), settings) if args.command == "link" else None
-    total = len(left) + len(right or [])
+    left_ids, left = read_columns(Path(args.inputs[0]), settings)
+    right_ids, right = (
+        read_columns(Path(args.inputs[1]), settings) if args.command == "link" else ([], None)
+    )
+    total = len(left_ids) + len(right_ids)
     progress = _Progress(sys.stderr.isatty() and total >= _PROGRESS_MIN_RECORDS)
     started = time.perf_counter()
     progress.stage("preparing")
-    table = Table([*left, *(right or [])], settings)
-    split = None if right is None else len(left)
+    split = None if right is None else len(left_ids)
+    dedupe_only = right is None
+    if right is not None:
+        for name, values in left.items():
+            values.extend(right[name])
+    table = Table.from_columns([*left_ids, *right_ids], left, settings)
+    del left, right, left_ids, right_ids  # the table holds what is needed
     progress.stage("blocking")
     ia, ib = candidate_pairs(table, split)
     progress.stage("comparing" if saved is not None else "training")
@@ -171,7 +200,7 @@ def _run(args: argparse.Namespace) -> int:
             _save(model, Path(args.save_model))
     scored = score_table(table, ia, ib, model, threshold, progress.step, compared)
     clusters = None
-    if right is None:
+    if dedupe_only:
         edges = zip(
             (table.ids[i] for i in scored.left.tolist()),
             (table.ids[i] for i in scored.right.tolist()),

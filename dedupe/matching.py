@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe import few
-from dedupe.blocking import candidate_pairs, chunks, rule_pairs, sample_pairs
+from dedupe.blocking import candidate_pairs, chunks, pair_rules, sample_pairs
 from dedupe.compare import Comparison, compare
 from dedupe.errors import InputError
 from dedupe.model import (
@@ -38,6 +38,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[int, int], None]
 _CHUNK = 1_000_000
+#: Pairs compared at once when all candidates' levels are computed (a comparison's temporary
+#: arrays take about 300 bytes a pair).
+_COMPARE_CHUNK = 250_000
 #: Up to this many candidates, a thresholded look-up is first scored pair by pair (dedupe.few).
 _FEW = 64
 _EM_PAIRS = 1_000_000
@@ -72,6 +75,20 @@ def _pattern_counts(levels: npt.NDArray[np.int8], radix: int) -> tuple[IntArray,
     for col in range(levels.shape[1]):
         codes = codes * radix + levels[:, col].astype(np.int64)
     return np.unique(codes, return_counts=True)
+
+
+def _kept_pattern_counts(
+    levels: npt.NDArray[np.int8], kept: npt.NDArray[np.bool_], radix: int
+) -> tuple[IntArray, IntArray]:
+    """``_pattern_counts(levels[kept], radix)``, chunk by chunk (no copy of all the levels)."""
+    parts = [_pattern_counts(levels[a:b][kept[a:b]], radix) for a, b in chunks(len(levels), _CHUNK)]
+    if not parts:
+        return _pattern_counts(levels[:0], radix)
+    codes, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    counts = np.bincount(
+        inverse.reshape(-1), weights=np.concatenate([p[1] for p in parts]), minlength=len(codes)
+    )
+    return codes, counts.astype(np.int64)
 
 
 def _decode(codes: IntArray, n_fields: int, radix: int) -> IntArray:
@@ -203,14 +220,13 @@ def _fit(
         for col, spec in enumerate(specs)
     ]
     radix = max(len(spec.levels) for spec in specs) + 1
-    all_keys = ia * len(table) + ib
     kept = ~(twins | siblings)
     sessions: list[list[FloatArray]] = [[] for _ in specs]
     for index, rule in enumerate(settings.blocking):
-        keys = rule_pairs(table, index, split)
-        if len(keys) > _EM_PAIRS:
-            keys = np.sort(rng.choice(keys, _EM_PAIRS, replace=False))
-        rows = np.searchsorted(all_keys, keys)
+        # The rule's pairs, as rows of the candidates (both in key order).
+        rows = pair_rules(table, index, split)
+        if len(rows) > _EM_PAIRS:
+            rows = np.sort(rng.choice(rows, _EM_PAIRS, replace=False))
         rows = rows[kept[rows]]
         if len(rows) < settings.em.min_pairs:
             continue
@@ -268,7 +284,7 @@ def _fit(
     # The prior: EM over the candidates with m and u fixed gives the share of matches among
     # them; u describes random pairs, so the prior must too (the candidates are chosen by the
     # values their levels already weigh): spread the candidates' matches over all pairs.
-    codes, counts = _pattern_counts(levels[kept], radix)
+    codes, counts = _kept_pattern_counts(levels, kept, radix)
     if settings.prior is not None:
         prior = settings.prior
     else:
@@ -379,19 +395,24 @@ AllLevels = tuple[
 
 
 def _compare_all(table: Table, ia: IntArray, ib: IntArray) -> AllLevels:
-    """Return levels, twin, sibling and swapped flags of all pairs, compared in chunks."""
-    parts = [
-        compare(table, ia[a:b], ib[a:b], similarities=False) for a, b in chunks(len(ia), _CHUNK)
-    ]
-    if not parts:
-        none = np.zeros(0, dtype=np.bool_)
-        return np.empty((0, len(table.settings.fields)), dtype=np.int8), none, none, none
-    return (
-        np.concatenate([p.levels for p in parts]),
-        np.concatenate([p.twins for p in parts]),
-        np.concatenate([p.siblings for p in parts]),
-        np.concatenate([p.swapped for p in parts]),
-    )
+    """Return levels, twin, sibling and swapped flags of all pairs, compared in chunks.
+
+    The results are written into arrays allocated once (no concatenation of the chunks, which
+    would hold every pair's levels twice).
+    """
+    n = len(ia)
+    levels = np.empty((n, len(table.settings.fields)), dtype=np.int8)
+    twins = np.empty(n, dtype=np.bool_)
+    siblings = np.empty(n, dtype=np.bool_)
+    swapped = np.empty(n, dtype=np.bool_)
+    for a, b in chunks(n, _COMPARE_CHUNK):
+        part = compare(table, ia[a:b], ib[a:b], similarities=False)
+        levels[a:b] = part.levels
+        twins[a:b] = part.twins
+        siblings[a:b] = part.siblings
+        swapped[a:b] = part.swapped
+        del part
+    return levels, twins, siblings, swapped
 
 
 # --- scoring ----------------------------------------------------------------------------------

@@ -96,8 +96,27 @@ class Table:
     """
 
     def __init__(self, records: Sequence[Record], settings: Settings) -> None:
+        columns = {
+            spec.column: [record.values.get(spec.column) for record in records]
+            for spec in settings.fields
+        }
+        self._prepare([record.id for record in records], columns, settings)
+
+    @classmethod
+    def from_columns(
+        cls, ids: list[str], columns: Mapping[str, Sequence[str | None]], settings: Settings
+    ) -> Table:
+        """Prepare a table from raw values by column (one entry per id), without building a
+        :class:`Record` per row (a large CSV file is read this way)."""
+        table = cls.__new__(cls)
+        table._prepare(ids, columns, settings)
+        return table
+
+    def _prepare(
+        self, ids: list[str], columns: Mapping[str, Sequence[str | None]], settings: Settings
+    ) -> None:
         self.settings = settings
-        self.ids = [record.id for record in records]
+        self.ids = ids
         self.vocab = Vocabulary()
         self.codes: dict[str, IntArray] = {}
         self.dates: dict[str, DateColumns] = {}
@@ -105,20 +124,23 @@ class Table:
         self._placeholder_codes: set[int] = set()
         #: Candidate pairs per (blocking rule, split), filled by :mod:`dedupe.blocking`.
         self.pair_cache: dict[tuple[int, int | None], IntArray] = {}
+        #: Per split, a bit per blocking rule (8 to a byte) for each candidate pair that rule
+        #: found: ``(pairs, bytes)``.
+        self.rule_flags: dict[int | None, npt.NDArray[np.uint8]] = {}
         for spec in settings.fields:
+            raws = columns.get(spec.column) or [None] * len(ids)
             if spec.kind == "date":
-                self.dates[spec.column] = self._dates(records, spec)
+                self.dates[spec.column] = self._dates(raws, spec)
             else:
-                self.codes[spec.column] = self._texts(records, spec, placeholders)
+                self.codes[spec.column] = self._texts(raws, spec, placeholders)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def _texts(
-        self, records: Sequence[Record], spec: FieldSpec, placeholders: frozenset[str]
+        self, raws: Sequence[str | None], spec: FieldSpec, placeholders: frozenset[str]
     ) -> IntArray:
         particles = self.settings.particles
-        raws = [record.values.get(spec.column) for record in records]
         codes: dict[str | None, int] = {}
         for raw in dict.fromkeys(raws):  # each distinct value once, in order of appearance
             name = spec.kind == "name"
@@ -129,8 +151,7 @@ class Table:
             codes[raw] = code
         return np.fromiter(map(codes.__getitem__, raws), dtype=np.int64, count=len(raws))
 
-    def _dates(self, records: Sequence[Record], spec: FieldSpec) -> DateColumns:
-        raws = [record.values.get(spec.column) for record in records]
+    def _dates(self, raws: Sequence[str | None], spec: FieldSpec) -> DateColumns:
         index: dict[str | None, int] = {}
         parts: list[tuple[int, int, int, int, int]] = []
         for raw in dict.fromkeys(raws):
