@@ -25,6 +25,7 @@ def fill(page: Any, given: str, family: str = "Nyambura") -> None:
     page.fill("#f-child-given-names", given)
     page.fill("#f-child-family-name", family)
     page.select_option("#f-child-sex", "female")
+    page.select_option("#f-child-type-of-birth", "single")
     page.fill("#f-child-date-of-birth", born)
     page.select_option("#f-place-type", "health_facility")
     page.fill("#f-place-facility-code", "F111")

@@ -108,10 +108,12 @@ def test_each_new_version_is_sealed_with_its_content_hash(api: ApiClient, sessio
     (record_id,) = _declare(api, 1)
     registrar = api.as_user("registrar")
     assert registrar.post(f"/api/v1/births/{record_id}/register", json={}).status_code == 200
-    registrar.post(
-        f"/api/v1/births/{record_id}/corrections",
-        json={"changes": {"attendant": "doctor"}, "reason": "wrong box", "evidence": "chart"},
+    approved = api.correct(
+        "births",
+        record_id,
+        {"changes": {"attendant": "doctor"}, "reason": "wrong box", "evidence": "chart"},
     )
+    assert approved.status_code == 200, approved.json
     declared = json.loads(_event(session, record_id, "declare").details)
     corrected = json.loads(_event(session, record_id, "correct").details)
     assert set(declared["content"]) == {"1"}

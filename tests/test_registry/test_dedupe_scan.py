@@ -192,9 +192,9 @@ def test_the_scan_keeps_to_the_area_and_its_neighbours(session: Session) -> None
 def test_two_registered_records_of_one_person_are_stored_as_a_pair(session: Session) -> None:
     """It stores a pair of registered records (a registrar cancels one of them)."""
     actor = system(session)
-    first = declare(session, child("Halima", "Mwangi", 400, "Joyce"))
+    first = declare(session, child("Halima", "Mwangi", 200, "Joyce"))
     records.register(session, SETTINGS, actor, EventType.BIRTH, first.id, reason="late")
-    second = declare(session, child("Halimah", "Mwangi", 400, "Joyce"))
+    second = declare(session, child("Halimah", "Mwangi", 200, "Joyce"))
     forget_pairs(session)  # loaded without matching, then registered
     records.register(session, SETTINGS, actor, EventType.BIRTH, second.id, reason="late")
     assert scan(session).new == 1
