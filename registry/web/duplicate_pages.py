@@ -10,6 +10,7 @@ registrar's area and writes the audit event.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from uuid import UUID
 
@@ -46,7 +47,14 @@ FIELDS = evidence.FIELDS
 
 
 def _percent(probability: float) -> str:
-    return f"{probability * 100:.0f} %"
+    """A posterior as a whole percentage; never "100 %" or "0 %", which would claim a certainty
+    the model does not have."""
+    if 0.99 < probability < 1.0:
+        return "> 99 %"
+    if 0.0 < probability < 0.01:
+        return "< 1 %"
+    # Rounded down, so that a pair shown at "90 %" has reached the 90 % of the suggestion.
+    return f"{math.floor(probability * 100)} %"
 
 
 def _person(summary: dict[str, Any]) -> str:

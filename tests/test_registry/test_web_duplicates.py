@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, DuplicateCandidate, Record
+from registry.web import duplicate_pages
 from tests.factories import birth
 from tests.test_registry.test_web_support import Web
 
@@ -132,3 +133,19 @@ def test_other_districts_and_clerks_cannot_review(web: Web, session: Session) ->
     assert web.get(f"/duplicates/{candidate.id}").status_code == 403
     session.expire_all()
     assert session.get(DuplicateCandidate, candidate.id).status == "open"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"),
+    [
+        (0.99995, "> 99 %"),
+        (1.0, "100 %"),
+        (0.904, "90 %"),
+        (0.8999, "89 %"),
+        (0.001, "< 1 %"),
+        (0.0, "0 %"),
+    ],
+)
+def test_a_posterior_is_never_shown_as_certain(probability: float, shown: str) -> None:
+    """It shows a posterior near 1 as "> 99 %" and near 0 as "< 1 %", never as certain."""
+    assert duplicate_pages._percent(probability) == shown
