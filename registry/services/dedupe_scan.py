@@ -45,14 +45,7 @@ COLUMNS = (
     Record.event_type,
     Record.status,
     Record.created_at,
-    RecordVersion.given_names,
-    RecordVersion.family_name,
-    RecordVersion.date_of_birth,
-    RecordVersion.sex,
-    RecordVersion.mother_given_names,
-    RecordVersion.mother_family_name,
-    RecordVersion.event_date,
-    Area.code,
+    *duplicates.COMPARED_COLUMNS,
 )
 
 

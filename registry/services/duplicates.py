@@ -275,6 +275,18 @@ _SHARED = (
 #: Every live record of the register, and those bound as duplicates (rejected or cancelled):
 #: a resubmitted twin of a decided duplicate is flagged again. Records rejected for other
 #: reasons are left out until resubmitted.
+#: The columns ``person_values`` reads (with ``event_type``): the look-up's candidates and the
+#: scan's rows select the same ones.
+COMPARED_COLUMNS = (
+    RecordVersion.given_names,
+    RecordVersion.family_name,
+    RecordVersion.date_of_birth,
+    RecordVersion.sex,
+    RecordVersion.mother_given_names,
+    RecordVersion.mother_family_name,
+    RecordVersion.event_date,
+    Area.code,
+)
 CANDIDATES = (
     select(
         Record.id,
@@ -282,14 +294,7 @@ CANDIDATES = (
         Record.status,
         Record.area_path,
         Record.duplicate_of_id,
-        RecordVersion.given_names,
-        RecordVersion.family_name,
-        RecordVersion.date_of_birth,
-        RecordVersion.sex,
-        RecordVersion.mother_given_names,
-        RecordVersion.mother_family_name,
-        RecordVersion.event_date,
-        Area.code,
+        *COMPARED_COLUMNS,
     )
     .join(_SHARED, _SHARED.c.record_id == Record.id)
     .join(

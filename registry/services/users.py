@@ -261,6 +261,19 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# What ``Actor.of`` reads, for the token and web-session look-ups alike.
+ACTOR_COLUMNS = (
+    User.id,
+    User.username,
+    User.full_name,
+    User.role,
+    User.active,
+    User.auth_epoch,
+    User.area_id,
+    Area.code.label("area_code"),
+    Area.path.label("area_path"),
+)
+
 # The token look-up runs on every API call: one prepared statement of plain columns, no ORM
 # objects to build (it is a large share of a short request's time).
 TOKEN_ACTOR = (
@@ -268,15 +281,7 @@ TOKEN_ACTOR = (
         ApiToken.revoked_at,
         ApiToken.expires_at,
         ApiToken.auth_epoch.label("token_epoch"),
-        User.id,
-        User.username,
-        User.full_name,
-        User.role,
-        User.active,
-        User.auth_epoch,
-        User.area_id,
-        Area.code.label("area_code"),
-        Area.path.label("area_path"),
+        *ACTOR_COLUMNS,
     )
     .join(User, User.id == ApiToken.user_id)
     .join(Area, Area.id == User.area_id)
@@ -357,15 +362,7 @@ WEB_SESSION_ACTOR = (
         WebSession.last_seen_at,
         WebSession.revoked_at,
         WebSession.auth_epoch.label("session_epoch"),
-        User.id,
-        User.username,
-        User.full_name,
-        User.role,
-        User.active,
-        User.auth_epoch,
-        User.area_id,
-        Area.code.label("area_code"),
-        Area.path.label("area_path"),
+        *ACTOR_COLUMNS,
         Facility.code.label("facility_code"),
     )
     .join(User, User.id == WebSession.user_id)
