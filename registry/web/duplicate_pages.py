@@ -10,7 +10,6 @@ registrar's area and writes the audit event.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from uuid import UUID
 
@@ -44,17 +43,7 @@ LEVELS = {
     "missing": ("missing", _l("missing on one side")),
 }
 FIELDS = evidence.FIELDS
-
-
-def _percent(probability: float) -> str:
-    """A posterior as a whole percentage; never "100 %" or "0 %", which would claim a certainty
-    the model does not have."""
-    if 0.99 < probability < 1.0:
-        return "> 99 %"
-    if 0.0 < probability < 0.01:
-        return "< 1 %"
-    # Rounded down, so that a pair shown at "90 %" has reached the 90 % of the suggestion.
-    return f"{math.floor(probability * 100)} %"
+bp.add_app_template_filter(evidence.percent, "percent")
 
 
 def _person(summary: dict[str, Any]) -> str:
@@ -85,7 +74,7 @@ def queue_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
                 ),
                 "detail": gettext(
                     "%(probability)s likely · %(date)s · %(area)s",
-                    probability=_percent(item["probability"]),
+                    probability=evidence.percent(item["probability"]),
                     date=newer.get("event_date") or existing.get("event_date") or "",
                     area=newer["area_code"],
                 ),
@@ -107,7 +96,7 @@ def record_actions(session: Session, actor: Actor, doc: dict[str, Any]) -> list[
             "url": url_for("web.duplicate", candidate_id=c.id),
             "label": gettext(
                 "Decide on a suspected duplicate (%(probability)s likely)",
-                probability=_percent(c.probability),
+                probability=evidence.percent(c.probability),
             ),
             "method": "get",
         }
@@ -289,9 +278,9 @@ def _review_page(
         rows=rows,
         extra=extra,
         rules=rules,
-        probability=_percent(doc["probability"]),
+        probability=evidence.percent(doc["probability"]),
         suggested=("duplicate" if doc["probability"] >= SUGGEST_DUPLICATE_AT else "not_duplicate"),
-        threshold=_percent(SUGGEST_DUPLICATE_AT),
+        threshold=evidence.percent(SUGGEST_DUPLICATE_AT),
         declarant_said=said,
         errors=errors or {},
         note=note,

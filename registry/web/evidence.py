@@ -9,6 +9,7 @@ child" or "Mother: different women — strong evidence against".
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from registry.web.i18n import gettext
@@ -110,3 +111,14 @@ def sentence(
         right=right,
         strength=said,
     )
+
+
+def percent(probability: float) -> str:
+    """A posterior as a whole percentage; never "100 %" or "0 %", which would claim a certainty
+    the model does not have."""
+    if 0.99 < probability < 1.0:
+        return "> 99 %"
+    if 0.0 < probability < 0.01:
+        return "< 1 %"
+    # Rounded down, so that a pair shown at "90 %" has reached the 90 % of the suggestion.
+    return f"{math.floor(probability * 100)} %"

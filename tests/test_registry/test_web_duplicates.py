@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEvent, DuplicateCandidate, Record
-from registry.web import duplicate_pages
+from registry.web import evidence
 from tests.factories import birth
 from tests.test_registry.test_web_support import Web
 
@@ -148,4 +148,4 @@ def test_other_districts_and_clerks_cannot_review(web: Web, session: Session) ->
 )
 def test_a_posterior_is_never_shown_as_certain(probability: float, shown: str) -> None:
     """It shows a posterior near 1 as "> 99 %" and near 0 as "< 1 %", never as certain."""
-    assert duplicate_pages._percent(probability) == shown
+    assert evidence.percent(probability) == shown
