@@ -11,9 +11,9 @@ from flask_smorest import Blueprint
 from registry.api.common import current_actor, unit_of_work
 from registry.errors import NotFound
 from registry.extensions import db_session
+from registry.presentation import formats
 from registry.schemas.stats import StatsOut, StatsQuery
 from registry.services import stats
-from registry.services.stats import formats
 
 blp = Blueprint(
     "stats",

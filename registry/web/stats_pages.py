@@ -2,8 +2,8 @@
 
 Everything comes from ``registry.services.stats``: ``compute`` counts in SQL inside the actor's
 area subtree (only aggregates: area codes and names, periods, counts and measures, never a
-person's name), the charts are SVG strings drawn by ``stats.charts`` from those aggregates with
-their text escaped there, and the downloads go through ``stats.export`` (which writes the audit
+person's name), the charts are SVG strings drawn by ``presentation.charts`` from those aggregates
+with their text escaped there, and the downloads go through ``stats.export`` (which writes the audit
 event) and the CSV/XLSX writers with their column allowlist. The JSON API uses bearer tokens, so
 the pages have their own session-authenticated download route.
 """
@@ -21,9 +21,9 @@ from registry.domain import today
 from registry.errors import NotFound, ValidationFailed
 from registry.extensions import db_session
 from registry.models import Area
+from registry.presentation import charts, formats
 from registry.services import stats
 from registry.services.scoping import require_role
-from registry.services.stats import charts, formats
 from registry.services.stats.suppression import TOTAL
 from registry.web import auth, hooks, messages
 from registry.web.blueprint import bp, page
@@ -88,8 +88,8 @@ def _period_rows(result: stats.StatsResult, name: str) -> list[dict[str, Any]]:
 
 
 def _svg(markup: str) -> Markup:
-    # Our own SVG from ``stats.charts.to_svg``: every text and title in it is escaped there, the
-    # colours come from its palette, and the labels are area codes, periods and age groups.
+    # Our own SVG from ``presentation.charts.to_svg``: every text and title in it is escaped there,
+    # the colours come from its palette, and the labels are area codes, periods and age groups.
     return Markup(markup)  # noqa: S704
 
 

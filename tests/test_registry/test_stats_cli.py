@@ -15,10 +15,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from registry.cli.stats import stats
 from registry.db import make_engine
-from registry.services.stats import charts, formats
+from registry.presentation import charts, formats
 from registry.services.stats.model import StatsRequest, StatsResult, Table
-from registry.stats_cli import stats
 from tests.conftest import FreshDatabases
 from tests.test_registry.test_stats_tables import B, D, add, birth_body, death_body, denominators
 

@@ -2,8 +2,8 @@
 
 ``compute`` builds the tables of one request (``coverage``, ``births``, ``deaths``, ``causes``,
 ``rates``) for the actor's area subtree; ``export`` does the same and writes the audit event
-(SECURITY I4) that every export needs. Writers for CSV, XLSX, JSON and DHIS2 live in
-``formats``, SVG charts in ``charts`` and the PDF report in ``report``.
+(SECURITY I4) that every export needs. Writers for CSV, XLSX, JSON and DHIS2, SVG charts and
+the PDF report live in ``registry.presentation``.
 """
 
 from __future__ import annotations

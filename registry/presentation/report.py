@@ -27,7 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from registry.services.stats import charts
+from registry.presentation import charts
 from registry.services.stats.model import StatsResult
 from registry.services.stats.suppression import TOTAL
 

@@ -1,7 +1,7 @@
 """What every ``crvs`` command shares: one-line failures and one session per command.
 
 Kept apart from ``registry.cli`` so that command modules added to the ``crvs`` group (such as
-``registry.stats_cli``) can use them without importing the group itself.
+``registry.cli.stats``) can use them without importing the group itself.
 """
 
 from __future__ import annotations

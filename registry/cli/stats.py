@@ -18,13 +18,13 @@ from typing import Any
 
 import click
 
-from registry.cli_support import fail, friendly, session_scope
+from registry.cli.support import fail, friendly, session_scope
+from registry.presentation import formats
+from registry.presentation.report import build_report
 from registry.services import stats as stats_service
-from registry.services.stats import formats
 from registry.services.stats.model import PERIODS, TABLE_NAMES, StatsRequest
-from registry.services.stats.report import build_report
 
-DEMO_MAPPING = Path(__file__).resolve().parent / "demo" / "dhis2_mapping.json"
+DEMO_MAPPING = Path(__file__).resolve().parents[1] / "demo" / "dhis2_mapping.json"
 
 
 class _OneLineCommand(click.Command):
