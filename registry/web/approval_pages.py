@@ -21,7 +21,7 @@ from registry.extensions import db_session, settings
 from registry.models import Record
 from registry.services import corrections, delayed, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, forms, hooks, messages
+from registry.web import auth, forms, messages
 from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
 from registry.web.i18n import gettext
 
@@ -206,7 +206,3 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
         "delayed_needs_approval": needs,
         "delayed_level": settings().delayed_approval_level,
     }
-
-
-hooks.record_actions.append(record_actions)
-hooks.record_context.append(record_context)

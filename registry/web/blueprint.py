@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template
 
 from registry.domain import EventType
-from registry.web import auth, hooks
+from registry.web import auth
 from registry.web.i18n import LANGUAGES, current_locale
 
 bp = Blueprint("web", __name__)
@@ -26,7 +26,6 @@ def page_context() -> dict[str, Any]:
         "languages": LANGUAGES,
         "locale": current_locale(),
         "kind_of": KIND_OF,
-        "hooks": hooks,
     }
 
 

@@ -31,7 +31,7 @@ from registry.models import IssuedCertificate
 from registry.schemas.certificates import CertificateIn, RevokeIn, VerifyIn
 from registry.services import certificates
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, hooks, messages
+from registry.web import auth, messages
 from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
 from registry.web.forms import flatten_errors
 from registry.web.i18n import gettext
@@ -78,9 +78,6 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
             for category in certificates.RevocationCategory
         ],
     }
-
-
-hooks.record_context.append(record_context)
 
 
 def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from registry.extensions import db_session
 from registry.models import Facility, Record
 from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
-from registry.web import auth, evidence, forms, hooks, messages
+from registry.web import auth, evidence, forms, messages
 from registry.web.blueprint import KIND_OF, bp, page
 from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
@@ -121,11 +121,6 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
         "declarant_said": said,
         "declarant_chose_url": url,
     }
-
-
-hooks.duplicate_queue.append(queue_rows)
-hooks.record_actions.append(record_actions)
-hooks.record_context.append(record_context)
 
 
 # -- the review page ------------------------------------------------------------------------------

@@ -132,7 +132,6 @@ PREGNANCY_LABELS = {
 PREGNANCY_CHOICES = tuple((key, PREGNANCY_LABELS[key]) for key in PREGNANCY)
 
 AREA_HINT = _l("Type the area code or the start of its name.")
-FACILITY_HINT = _l("Type the facility code or the start of its name.")
 
 
 def _person(prefix: str, *, names_required: bool, residence: bool = True) -> tuple[Field, ...]:
