@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -24,7 +24,7 @@ from registry.models import Facility, Record
 from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
 from registry.web import auth, evidence, forms, messages
-from registry.web.blueprint import KIND_OF, bp, page
+from registry.web.blueprint import KIND_OF, bp, discard, flash_after_commit, page, unit_of_work
 from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
 
@@ -264,7 +264,6 @@ def _review_page(
     doc = duplicates.as_document(session, candidate, actor)
     rows, extra, rules = _comparison(session, actor, candidate, doc["explanation"])
     said = _declarant_said(candidate.record, candidate.existing)
-    session.commit()
     return page(
         "duplicate.html",
         status,
@@ -284,6 +283,7 @@ def _review_page(
 
 @bp.get("/duplicates/<uuid:candidate_id>")
 @auth.login_required
+@unit_of_work
 def duplicate(candidate_id: UUID) -> Response:
     """Two records side by side, why they were matched, and the registrar's decision."""
     return _review_page(str(candidate_id))
@@ -291,6 +291,7 @@ def duplicate(candidate_id: UUID) -> Response:
 
 @bp.post("/duplicates/<uuid:candidate_id>/decision")
 @auth.login_required
+@unit_of_work
 def decide_duplicate(candidate_id: UUID) -> Response | BaseResponse:
     """Store the decision: ``duplicate`` rejects the newer declaration, or ``not_duplicate``."""
     cid = str(candidate_id)
@@ -306,19 +307,18 @@ def decide_duplicate(candidate_id: UUID) -> Response | BaseResponse:
         candidate = duplicates.decide(session, auth.actor(), cid, decision, note or None)
         kind = KIND_OF[EventType(candidate.record.event_type)]
         kept = candidate.existing_id if decision == "duplicate" else candidate.record_id
-        session.commit()
     except (ValidationFailed, Conflict) as exc:
-        session.rollback()
+        discard()
         errors = messages.translate_all(exc.errors or {"": [exc.message]})
         return _review_page(cid, errors=errors, note=note, status=exc.status_code)
     except PermissionDenied as exc:
         if exc.message.startswith("A registered record"):
-            session.rollback()
+            discard()
             errors = {"decision": [messages.translate(exc.message)]}
             return _review_page(cid, errors=errors, note=note, status=exc.status_code)
         raise
     if decision == "duplicate":
-        flash(gettext("Marked as a duplicate: the newer declaration is rejected."), "success")
+        flash_after_commit(gettext("Marked as a duplicate: the newer declaration is rejected."))
     else:
-        flash(gettext("Marked as not a duplicate: the record can be registered."), "success")
+        flash_after_commit(gettext("Marked as not a duplicate: the record can be registered."))
     return redirect(url_for("web.record", kind=kind, record_id=kept), 303)
