@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, redirect, request, url_for
+from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -21,6 +22,7 @@ from registry.domain import EventType, Role
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session
 from registry.models import Facility, Record
+from registry.schemas.duplicates import DecisionIn
 from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
 from registry.web import auth, evidence, forms, messages
@@ -29,7 +31,7 @@ from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
 
 QUEUE_SIZE = 10
-NOTE_MAX = 2000
+CHOOSE = "Choose one of the two decisions."  # the page's words for any error of ``decision``
 
 #: How each agreement level is said in words (the colour of the row is only a second cue).
 LEVELS = {
@@ -289,22 +291,33 @@ def duplicate(candidate_id: UUID) -> Response:
     return _review_page(str(candidate_id))
 
 
+def _decision(note: str) -> dict[str, Any]:
+    """The decision form, loaded by the API's ``DecisionIn``."""
+    try:
+        loaded: dict[str, Any] = DecisionIn().load(
+            {"decision": request.form.get("decision", ""), "note": note or None}
+        )
+    except ValidationError as exc:
+        errors = dict(exc.messages) if isinstance(exc.messages, dict) else {"": exc.messages}
+        if "decision" in errors:
+            errors["decision"] = [CHOOSE]
+        raise ValidationFailed(errors=errors) from None
+    return loaded
+
+
 @bp.post("/duplicates/<uuid:candidate_id>/decision")
 @auth.login_required
 @unit_of_work
 def decide_duplicate(candidate_id: UUID) -> Response | BaseResponse:
     """Store the decision: ``duplicate`` rejects the newer declaration, or ``not_duplicate``."""
     cid = str(candidate_id)
-    decision = request.form.get("decision", "")
     note = request.form.get("note", "").strip()
     session = db_session()
     duplicates.get(session, auth.actor(), cid)  # role and area first, then the form
     try:
-        if len(note) > NOTE_MAX:
-            raise ValidationFailed(errors={"note": ["Longer than maximum length 2000."]})
-        if decision not in duplicates.DECISIONS:
-            raise ValidationFailed(errors={"decision": ["Choose one of the two decisions."]})
-        candidate = duplicates.decide(session, auth.actor(), cid, decision, note or None)
+        data = _decision(note)
+        decision = data["decision"]
+        candidate = duplicates.decide(session, auth.actor(), cid, decision, data["note"])
         kind = KIND_OF[EventType(candidate.record.event_type)]
         kept = candidate.existing_id if decision == "duplicate" else candidate.record_id
     except (ValidationFailed, Conflict) as exc:
