@@ -32,10 +32,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from registry.db import lock_timed_out
-from registry.errors import Busy
-from registry.models import AuditEvent, AuditHead, RecordVersion
+from registry.errors import Busy, NotFound
+from registry.models import AuditEvent, AuditHead, Record, RecordVersion
 from registry.services.dialect import insert_ignore
-from registry.services.scoping import Actor
+from registry.services.scoping import Actor, ensure_covers
 
 GENESIS = "0" * 64
 HEAD_ID = 1
@@ -411,3 +411,46 @@ def anchor(session: Session) -> str:
     """The head as an anchor to keep elsewhere: ``SEQ:HASH``."""
     seq, digest = head(session)
     return f"{seq}:{digest}"
+
+
+# -- a record's trail, as its page shows it -------------------------------------------------------
+
+READS = ("read", "read_history")
+
+
+@dataclass
+class TrailRow:
+    """One line of a record's audit trail: an event, or a run of reads by one person."""
+
+    at: str
+    until: str
+    username: str | None
+    role: str | None
+    area_code: str | None
+    action: str
+    reason: str | None
+    times: int = 1
+
+
+def trail(session: Session, actor: Actor, record_id: str) -> list[TrailRow]:
+    """The audit events of one record of the actor's area, oldest first.
+
+    Every opening of a record's page is audited (twice: the record and its versions), so
+    consecutive reads by the same person are shown as one line with their count and time span;
+    every other event keeps its own line. The audit table itself keeps every read.
+    """
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"No record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    stmt = select(AuditEvent).where(AuditEvent.record_id == record_id).order_by(AuditEvent.seq)
+    rows: list[TrailRow] = []
+    for e in session.scalars(stmt):
+        last = rows[-1] if rows else None
+        if e.action in READS and last and last.action == "read" and last.username == e.username:
+            last.until = e.at
+            last.times += e.action == "read"  # one opening reads the record and its versions
+            continue
+        action = "read" if e.action in READS else e.action
+        rows.append(TrailRow(e.at, e.at, e.username, e.role, e.area_code, action, e.reason))
+    return rows

@@ -347,6 +347,16 @@ def _issue_row(
     return row, issue
 
 
+def issuable(session: Session, actor: Actor, event_type: EventType, record_id: str) -> Record:
+    """The record a registrar of its area may issue certificates of (NotFound, PermissionDenied)."""
+    require_role(actor, [Role.REGISTRAR])
+    record = session.get(Record, record_id)
+    if record is None or record.event_type != event_type:
+        raise NotFound(f"No {event_type.value} record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    return record
+
+
 def issue(
     session: Session,
     settings: RegistrySettings,
@@ -358,11 +368,7 @@ def issue(
     copy: bool = False,
 ) -> tuple[bytes, IssuedCertificate]:
     """Print a certificate of a registered record and write it to the ledger."""
-    require_role(actor, [Role.REGISTRAR])
-    record = session.get(Record, record_id)
-    if record is None or record.event_type != event_type:
-        raise NotFound(f"No {event_type.value} record {record_id}.")
-    ensure_covers(actor, record.area_path)
+    record = issuable(session, actor, event_type, record_id)
     if record.status != Status.REGISTERED:
         raise Conflict("Only a registered record has a certificate.")
     key = signer(settings)
@@ -435,6 +441,16 @@ def _revoke_row(
     )  # fmt: skip
 
 
+def get(session: Session, actor: Actor, serial: str) -> IssuedCertificate:
+    """An issued certificate, for a registrar of its record's area (NotFound, PermissionDenied)."""
+    require_role(actor, [Role.REGISTRAR])
+    row = session.get(IssuedCertificate, serial)
+    if row is None:
+        raise NotFound(f"No certificate {serial}.")
+    ensure_covers(actor, row.record.area_path)
+    return row
+
+
 def revoke(
     session: Session,
     actor: Actor,
@@ -443,11 +459,7 @@ def revoke(
     category: RevocationCategory = RevocationCategory.OTHER,
 ) -> IssuedCertificate:
     """Revoke one certificate: ``reason`` stays in the ledger, ``category`` is what /verify says."""
-    require_role(actor, [Role.REGISTRAR])
-    row = session.get(IssuedCertificate, serial)
-    if row is None:
-        raise NotFound(f"No certificate {serial}.")
-    ensure_covers(actor, row.record.area_path)
+    row = get(session, actor, serial)
     if row.revoked_at is not None:
         raise Conflict("This certificate is already revoked.")
     _revoke_row(session, actor, row, reason, category)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from registry.db import utcnow
 from registry.domain import EventType, Role
-from registry.errors import Conflict, NotFound, PermissionDenied
-from registry.models import CorrectionRequest, User
+from registry.errors import Conflict, NotFound, PermissionDenied, field_error
+from registry.models import CorrectionRequest, Record, User
 from registry.services import audit, records
 from registry.services.scoping import Actor, ensure_covers, require_role
 from registry.services.settings import RegistrySettings
@@ -66,6 +66,41 @@ def request(
         details={"correction": pending.id},
     )
     return pending
+
+
+def changes_to(
+    session: Session, actor: Actor, event_type: EventType, record_id: str, facts: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``changes`` of a correction that makes a record read ``facts``: all of its facts, as
+    the record's schema loads them from the correction form. Values the form cleared change to
+    ``None``; facts that leave the record as it is are a field error of ``changes``."""
+    require_role(actor, (Role.REGISTRAR,))
+    record = session.get(Record, record_id)
+    if record is None or record.event_type != event_type:
+        raise NotFound(f"No {event_type.value} record {record_id}.")
+    ensure_covers(actor, record.area_path)
+    schema = records.schema_for(event_type)
+    new = {k: v for k, v in schema.dump(facts).items() if k not in records.NOT_FACTS}
+    current = records.current_version(session, record).facts
+    old = {k: v for k, v in current.items() if k in schema.fields and k not in records.NOT_FACTS}
+    changes = _changes_between(old, new)
+    if not changes:
+        raise field_error("changes", "The changes leave the record as it is.")
+    return changes
+
+
+def _changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """New values, and ``None`` for values gone, nested as the facts are."""
+    changes: dict[str, Any] = {}
+    for key in set(old) | set(new):
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, dict) and isinstance(after, dict):
+            inner = _changes_between(before, after)
+            if inner:
+                changes[key] = inner
+        elif before != after:
+            changes[key] = after
+    return changes
 
 
 def get(

@@ -5,7 +5,8 @@ to the same rules: every record query is scoped to the user's area by the servic
 validated by the API's marshmallow schemas, every form carries a CSRF token, and pages are sent
 with ``Cache-Control: no-store`` by ``registry.security``.
 
-``register_web(app)`` is the one entry point, called from ``create_app``.
+``register_web(app)`` is the one entry point, called from ``create_app``; it also lists, in one
+place, what each capability adds to the shared pages (``hooks.plug``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
-from registry.web import (
+from registry.domain import Role
+
+# Importing a module of pages adds its views to ``bp``; offline_pages, pages, record_pages and
+# stats_pages are imported for that alone.
+from registry.web import (  # noqa: F401
     approval_pages,
     certificate_pages,
     duplicate_pages,
+    hooks,
     i18n,
     offline_pages,
     pages,
@@ -27,16 +33,6 @@ from registry.web.blueprint import bp
 from registry.web.errors import render_error
 
 csrf = CSRFProtect()
-# the modules that add their views to ``bp``
-ROUTES = (
-    pages,
-    record_pages,
-    duplicate_pages,
-    certificate_pages,
-    stats_pages,
-    offline_pages,
-    approval_pages,
-)
 
 HTML_RENDERER = "crvs.html_error"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -48,6 +44,20 @@ def _protect_forms() -> None:
         csrf.protect()
 
 
+def _plug_capabilities() -> None:
+    """What the capabilities add to the shared pages, in the order the pages show it."""
+    hooks.plug(
+        queue=[duplicate_pages.queue_rows],
+        actions=[approval_pages.record_actions, duplicate_pages.record_actions],
+        context=[
+            approval_pages.record_context,
+            certificate_pages.record_context,
+            duplicate_pages.record_context,
+        ],
+        homes={Role.STATISTICIAN.value: "web.statistics"},
+    )
+
+
 def register_web(app: Flask) -> None:
     # The API authenticates with bearer tokens (no ambient cookie), so only pages need CSRF;
     # the check runs from our own hook so API blueprints added later are exempt by their path.
@@ -56,5 +66,6 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_protect_forms)
     i18n.init_app(app)
+    _plug_capabilities()
     app.register_blueprint(bp)
     app.extensions[HTML_RENDERER] = render_error

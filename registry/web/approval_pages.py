@@ -3,7 +3,8 @@ delayed registration, and the confirmation page before registering.
 
 A correction asked for on the record's "Correct" form waits here for a second registrar; a
 delayed registration shows its approval button to registrars of ``DELAYED_APPROVAL_LEVEL`` or
-above. The services check every rule; these views parse, call, commit once and redirect.
+above. The services check every rule; these views parse, call and redirect, and
+``unit_of_work`` commits once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -21,8 +22,17 @@ from registry.extensions import db_session, settings
 from registry.models import Record
 from registry.services import corrections, delayed, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, forms, hooks, messages
-from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
+from registry.web import auth, forms, messages
+from registry.web.blueprint import (
+    KIND_OF,
+    KIND_RULE,
+    KINDS,
+    bp,
+    discard,
+    flash_after_commit,
+    page,
+    unit_of_work,
+)
 from registry.web.i18n import gettext
 
 QUEUE_SIZE = 50
@@ -59,7 +69,6 @@ def _queue_page(errors: dict[str, list[str]] | None = None, status: int = 200) -
         }
         for item in found["items"]
     ]
-    session.commit()
     return page(
         "corrections.html",
         status,
@@ -72,6 +81,7 @@ def _queue_page(errors: dict[str, list[str]] | None = None, status: int = 200) -
 
 @bp.get("/corrections")
 @auth.login_required
+@unit_of_work
 def correction_queue() -> Response:
     """Corrections of your area waiting for a second registrar, oldest first."""
     require_role(auth.actor(), records.REGISTRARS)
@@ -79,41 +89,41 @@ def correction_queue() -> Response:
 
 
 def _decided(request_id: str, exc: Any) -> Response:
-    db_session().rollback()
+    """The queue again, the message by the request; nothing of the decision is stored."""
+    discard()
     return _queue_page({request_id: [messages.translate(exc.message)]}, exc.status_code)
 
 
 @bp.post("/corrections/<uuid:request_id>/approve")
 @auth.login_required
+@unit_of_work
 def approve_correction(request_id: UUID) -> Response | BaseResponse:
     """Approve a correction: the record gets its new version."""
     rid, session = str(request_id), db_session()
     try:
         done = corrections.approve(session, settings(), auth.actor(), rid)
-        session.commit()
     except (PermissionDenied, Conflict, ValidationFailed) as exc:
         return _decided(rid, exc)
-    flash(gettext("The correction is approved: version %(n)s.", n=done.version), "success")
+    flash_after_commit(gettext("The correction is approved: version %(n)s.", n=done.version))
     kind = KIND_OF[EventType(done.event_type)]
     return redirect(url_for("web.record", kind=kind, record_id=done.record_id), 303)
 
 
 @bp.post("/corrections/<uuid:request_id>/reject")
 @auth.login_required
+@unit_of_work
 def reject_correction(request_id: UUID) -> Response | BaseResponse:
     """Reject a correction, with the reason; the record stays as it is."""
     rid, session = str(request_id), db_session()
     reason = request.form.get("reason", "").strip()
     if not reason or len(reason) > REASON_MAX:
-        db_session().rollback()
         message = gettext("Give the reason for rejecting the correction (up to 2000 characters).")
         return _queue_page({rid: [message]}, 422)
     try:
         corrections.reject(session, auth.actor(), rid, reason)
-        session.commit()
     except (PermissionDenied, Conflict) as exc:
         return _decided(rid, exc)
-    flash(gettext("The correction is rejected."), "success")
+    flash_after_commit(gettext("The correction is rejected."))
     return redirect(url_for("web.correction_queue"), 303)
 
 
@@ -122,18 +132,18 @@ def reject_correction(request_id: UUID) -> Response | BaseResponse:
 
 @bp.post(f"/{KIND_RULE}/<uuid:record_id>/approve-delayed")
 @auth.login_required
+@unit_of_work
 def approve_delayed(kind: str, record_id: UUID) -> Response | BaseResponse:
     """Approve a delayed registration (registrars of the approval level or above)."""
     rid, session = str(record_id), db_session()
     note = request.form.get("note", "").strip() or None
     try:
         delayed.approve(session, settings(), auth.actor(), KINDS[kind], rid, note)
-        session.commit()
     except Conflict as exc:
-        session.rollback()
-        flash(messages.translate(exc.message), "error")
+        discard()
+        flash_after_commit(messages.translate(exc.message), "error")
         return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
-    flash(gettext("The delayed registration is approved; it may now be registered."), "success")
+    flash_after_commit(gettext("The delayed registration is approved; it may now be registered."))
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
 
 
@@ -142,6 +152,7 @@ def approve_delayed(kind: str, record_id: UUID) -> Response | BaseResponse:
 
 @bp.get(f"/{KIND_RULE}/<uuid:record_id>/register")
 @auth.login_required
+@unit_of_work
 def register_confirm(kind: str, record_id: UUID) -> Response:
     """What will be registered, with the reason box of a delayed registration, and "Register"."""
     event_type, actor, session = KINDS[kind], auth.actor(), db_session()
@@ -151,7 +162,6 @@ def register_confirm(kind: str, record_id: UUID) -> Response:
     assert record is not None
     is_delayed = delayed.is_delayed(settings(), record)
     approved = is_delayed and delayed.approval_of(session, record) is not None
-    session.commit()
     return page(
         "register_confirm.html",
         kind=kind,
@@ -206,7 +216,3 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
         "delayed_needs_approval": needs,
         "delayed_level": settings().delayed_approval_level,
     }
-
-
-hooks.record_actions.append(record_actions)
-hooks.record_context.append(record_context)

@@ -17,22 +17,30 @@ import io
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import EventType, Role, Status
-from registry.errors import Conflict, NotFound, ValidationFailed
+from registry.errors import Conflict, ValidationFailed
 from registry.extensions import db_session, settings
 from registry.limits import verify_limit
 from registry.models import IssuedCertificate
 from registry.schemas.certificates import CertificateIn, RevokeIn, VerifyIn
 from registry.services import certificates
-from registry.services.scoping import Actor, require_role
-from registry.web import auth, hooks, messages
-from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
+from registry.services.scoping import Actor
+from registry.web import auth, messages
+from registry.web.blueprint import (
+    KIND_OF,
+    KIND_RULE,
+    KINDS,
+    bp,
+    flash_after_commit,
+    page,
+    unit_of_work,
+)
 from registry.web.forms import flatten_errors
 from registry.web.i18n import gettext
 from registry.web.record_pages import _action_failed
@@ -80,9 +88,6 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
     }
 
 
-hooks.record_context.append(record_context)
-
-
 def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = schema.load(data)
@@ -98,12 +103,12 @@ def _text(name: str) -> str:
 
 @bp.post(f"/{KIND_RULE}/<uuid:record_id>/certificates")
 @auth.login_required
+@unit_of_work
 def issue_certificate(kind: str, record_id: UUID) -> Response | BaseResponse:
     """Issue a certificate (or a certified copy) of a registered record: the PDF is downloaded."""
     event_type, rid = KINDS[kind], str(record_id)
     session, actor = db_session(), auth.actor()
-    require_role(actor, [Role.REGISTRAR])
-    certificates.ledger(session, actor, rid)  # the record is in the actor's area
+    certificates.issuable(session, actor, event_type, rid)  # role and area before the form
     named = {k: _text(f"collector.{k}") for k in ("name", "relationship", "id_document")}
     body: dict[str, Any] = {
         "collector": {k: v for k, v in named.items() if v},
@@ -116,7 +121,6 @@ def issue_certificate(kind: str, record_id: UUID) -> Response | BaseResponse:
             session, settings(), actor, event_type, rid, collector, copy=data["copy"]
         )
         serial = row.serial
-        session.commit()
     except (ValidationFailed, Conflict, certificates.Unavailable) as exc:
         return _action_failed(event_type, rid, "certificate", exc)
     response = Response(pdf, content_type="application/pdf")
@@ -127,27 +131,21 @@ def issue_certificate(kind: str, record_id: UUID) -> Response | BaseResponse:
 
 @bp.post("/certificates/<string:serial>/revoke")
 @auth.login_required
+@unit_of_work
 def revoke_certificate(serial: str) -> Response | BaseResponse:
     """Revoke an issued certificate with the reason; verification says "revoked" from then on."""
-    session = db_session()
-    actor = auth.actor()
-    require_role(actor, [Role.REGISTRAR])
-    # ``ledger`` checks the role and the area before anything about the certificate is used.
-    found = session.get(IssuedCertificate, serial[:32])
-    if found is None:
-        raise NotFound(f"No certificate {serial[:32]}.")
+    session, actor = db_session(), auth.actor()
+    found = certificates.get(session, actor, serial[:32])  # role and area before the form
     record_id = found.record_id
     event_type = EventType(found.record.event_type)
-    certificates.ledger(session, actor, record_id)
     try:
         body = {k: _text(k) for k in ("reason", "category") if _text(k)}
         data = _load(RevokeIn(), body)
         category = certificates.RevocationCategory(data["category"])
         certificates.revoke(session, actor, serial, data["reason"], category)
-        session.commit()
     except (ValidationFailed, Conflict) as exc:
         return _action_failed(event_type, record_id, "revoke", exc)
-    flash(gettext("Certificate %(serial)s is revoked.", serial=serial), "success")
+    flash_after_commit(gettext("Certificate %(serial)s is revoked.", serial=serial))
     url = url_for("web.record", kind=KIND_OF[event_type], record_id=record_id)
     return redirect(url + "#h-certificates", 303)
 
@@ -197,6 +195,7 @@ def _verify_page(
 
 @bp.route("/verify", methods=["GET", "POST"])
 @verify_limit()
+@unit_of_work
 def verify() -> Response:
     """Anyone may check a certificate: paste its QR payload or upload a photo of the QR code."""
     if request.method == "GET":
@@ -214,7 +213,5 @@ def verify() -> Response:
         flat = flatten_errors(exc.errors)
         text = " ".join(messages.translate(m) for ms in flat.values() for m in ms)
         return _verify_page(422, error=text, payload=payload[:4000])
-    session = db_session()
-    result = certificates.verify(session, data["payload"], settings())
-    session.commit()
+    result = certificates.verify(db_session(), data["payload"], settings())
     return _verify_page(result=result, payload=data["payload"])

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, redirect, request, url_for
+from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -21,15 +22,16 @@ from registry.domain import EventType, Role
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session
 from registry.models import Facility, Record
+from registry.schemas.duplicates import DecisionIn
 from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
-from registry.web import auth, evidence, forms, hooks, messages
-from registry.web.blueprint import KIND_OF, bp, page
+from registry.web import auth, evidence, forms, messages
+from registry.web.blueprint import KIND_OF, bp, discard, flash_after_commit, page, unit_of_work
 from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
 
 QUEUE_SIZE = 10
-NOTE_MAX = 2000
+CHOOSE = "Choose one of the two decisions."  # the page's words for any error of ``decision``
 
 #: How each agreement level is said in words (the colour of the row is only a second cue).
 LEVELS = {
@@ -121,11 +123,6 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
         "declarant_said": said,
         "declarant_chose_url": url,
     }
-
-
-hooks.duplicate_queue.append(queue_rows)
-hooks.record_actions.append(record_actions)
-hooks.record_context.append(record_context)
 
 
 # -- the review page ------------------------------------------------------------------------------
@@ -269,7 +266,6 @@ def _review_page(
     doc = duplicates.as_document(session, candidate, actor)
     rows, extra, rules = _comparison(session, actor, candidate, doc["explanation"])
     said = _declarant_said(candidate.record, candidate.existing)
-    session.commit()
     return page(
         "duplicate.html",
         status,
@@ -289,41 +285,53 @@ def _review_page(
 
 @bp.get("/duplicates/<uuid:candidate_id>")
 @auth.login_required
+@unit_of_work
 def duplicate(candidate_id: UUID) -> Response:
     """Two records side by side, why they were matched, and the registrar's decision."""
     return _review_page(str(candidate_id))
 
 
+def _decision(note: str) -> dict[str, Any]:
+    """The decision form, loaded by the API's ``DecisionIn``."""
+    try:
+        loaded: dict[str, Any] = DecisionIn().load(
+            {"decision": request.form.get("decision", ""), "note": note or None}
+        )
+    except ValidationError as exc:
+        errors = dict(exc.messages) if isinstance(exc.messages, dict) else {"": exc.messages}
+        if "decision" in errors:
+            errors["decision"] = [CHOOSE]
+        raise ValidationFailed(errors=errors) from None
+    return loaded
+
+
 @bp.post("/duplicates/<uuid:candidate_id>/decision")
 @auth.login_required
+@unit_of_work
 def decide_duplicate(candidate_id: UUID) -> Response | BaseResponse:
     """Store the decision: ``duplicate`` rejects the newer declaration, or ``not_duplicate``."""
     cid = str(candidate_id)
-    decision = request.form.get("decision", "")
     note = request.form.get("note", "").strip()
     session = db_session()
     duplicates.get(session, auth.actor(), cid)  # role and area first, then the form
     try:
-        if len(note) > NOTE_MAX:
-            raise ValidationFailed(errors={"note": ["Longer than maximum length 2000."]})
-        if decision not in duplicates.DECISIONS:
-            raise ValidationFailed(errors={"decision": ["Choose one of the two decisions."]})
-        candidate = duplicates.decide(session, auth.actor(), cid, decision, note or None)
+        data = _decision(note)
+        decision = data["decision"]
+        candidate = duplicates.decide(session, auth.actor(), cid, decision, data["note"])
         kind = KIND_OF[EventType(candidate.record.event_type)]
         kept = candidate.existing_id if decision == "duplicate" else candidate.record_id
-        session.commit()
     except (ValidationFailed, Conflict) as exc:
-        session.rollback()
+        discard()
         errors = messages.translate_all(exc.errors or {"": [exc.message]})
         return _review_page(cid, errors=errors, note=note, status=exc.status_code)
     except PermissionDenied as exc:
         if exc.message.startswith("A registered record"):
-            session.rollback()
+            discard()
             errors = {"decision": [messages.translate(exc.message)]}
             return _review_page(cid, errors=errors, note=note, status=exc.status_code)
         raise
     if decision == "duplicate":
-        flash(gettext("Marked as a duplicate: the newer declaration is rejected."), "success")
+        flash_after_commit(gettext("Marked as a duplicate: the newer declaration is rejected."))
     else:
-        flash(gettext("Marked as not a duplicate: the record can be registered."), "success")
+        flash_after_commit(gettext("Marked as not a duplicate: the record can be registered."))
     return redirect(url_for("web.record", kind=kind, record_id=kept), 303)

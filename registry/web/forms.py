@@ -132,7 +132,6 @@ PREGNANCY_LABELS = {
 PREGNANCY_CHOICES = tuple((key, PREGNANCY_LABELS[key]) for key in PREGNANCY)
 
 AREA_HINT = _l("Type the area code or the start of its name.")
-FACILITY_HINT = _l("Type the facility code or the start of its name.")
 
 
 def _person(prefix: str, *, names_required: bool, residence: bool = True) -> tuple[Field, ...]:
@@ -445,17 +444,3 @@ def diff(old: Any, new: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
             out += diff(old_d.get(key), new_d.get(key), f"{prefix}{key}.")
         return out
     return [] if old == new else [(prefix.rstrip("."), old, new)]
-
-
-def changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The ``changes`` of a correction: new values, and ``None`` for values the form cleared."""
-    changes: dict[str, Any] = {}
-    for key in set(old) | set(new):
-        before, after = old.get(key), new.get(key)
-        if isinstance(before, dict) and isinstance(after, dict):
-            inner = changes_between(before, after)
-            if inner:
-                changes[key] = inner
-        elif before != after:
-            changes[key] = after
-    return changes

@@ -45,7 +45,7 @@ from registry.models import User
 from registry.services import offline, records, users
 from registry.services.scoping import require_role
 from registry.web import auth, forms, lookups
-from registry.web.blueprint import KIND_RULE, KINDS, bp, page
+from registry.web.blueprint import KIND_RULE, KINDS, bp, discard, page, unit_of_work
 from registry.web.i18n import gettext
 
 #: A minted outbox token lives this long at most (one sync run needs seconds).
@@ -167,6 +167,7 @@ def _token_lifetime() -> int:
 
 
 @bp.post("/outbox/token")
+@unit_of_work
 def outbox_token() -> Response:
     """A short-lived bearer token for the outbox of the signed-in user (CSRF header required)."""
     actor = auth.current()
@@ -182,7 +183,6 @@ def outbox_token() -> Response:
     token, expires_at = users.issue_token(
         db_session(), settings(), user, lifetime=_token_lifetime()
     )
-    db_session().commit()
     return jsonify({"token": token, "expires_at": expires_at.isoformat()})
 
 
@@ -196,6 +196,7 @@ def _choices() -> dict[str, list[list[str]]]:
 
 
 @bp.get("/outbox/reference.json")
+@unit_of_work
 def reference_data() -> Response:
     """Areas and facilities of the signed-in clerk's area and the forms' choice lists."""
     actor = auth.current()
@@ -204,12 +205,13 @@ def reference_data() -> Response:
     try:
         data = offline.reference_data(db_session(), actor)
     except PermissionDenied as exc:
+        discard()
         return _json_error(403, exc.message)
-    db_session().commit()
     return jsonify(data | {"choices": _choices()})
 
 
 @bp.get(f"/outbox/{KIND_RULE}/<uuid:record_id>/duplicates")
+@unit_of_work
 def outbox_duplicates(kind: str, record_id: UUID) -> Response:
     """Open suspected duplicates of a record sent from the outbox, masked."""
     actor = auth.current()
@@ -218,8 +220,8 @@ def outbox_duplicates(kind: str, record_id: UUID) -> Response:
     try:
         found = offline.masked_duplicates(db_session(), actor, KINDS[kind], str(record_id))
     except (PermissionDenied, NotFound) as exc:
+        discard()
         return _json_error(exc.status_code, exc.message)
-    db_session().commit()
     return jsonify(found)
 
 

@@ -1,48 +1,57 @@
 """Declaring, reading and acting on birth and death records.
 
 Each view parses the form, validates it with the API's own marshmallow schema, calls the records
-service, commits once and renders; a validation failure renders the same form again with every
-value kept and each message next to its field.
+service and renders; ``unit_of_work`` commits once. A validation failure stores nothing and
+renders the same form again with every value kept and each message next to its field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, redirect, request, url_for
-from marshmallow import ValidationError
-from sqlalchemy import select
+from flask import Response, redirect, request, url_for
+from marshmallow import Schema, ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import EventType, Role, Status
-from registry.errors import Conflict, PermissionDenied, ValidationFailed, field_error
+from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session, settings
-from registry.models import AuditEvent, Record
+from registry.models import Record
 from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
-from registry.services import corrections, duplicate_check, records
+from registry.services import audit, corrections, duplicate_check, records
 from registry.services.scoping import Actor, require_role
 from registry.web import auth, evidence, forms, hooks, messages
-from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
+from registry.web.blueprint import (
+    KIND_OF,
+    KIND_RULE,
+    KINDS,
+    bp,
+    discard,
+    flash_after_commit,
+    page,
+    unit_of_work,
+)
 from registry.web.i18n import gettext
 
 CORRECTION_FIELDS = ("reason", "evidence", "requested_by")
 
 
-def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
-    """The facts as the API would load them; ValidationFailed carries marshmallow's messages."""
+def _loaded(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as the API would load it; ValidationFailed carries marshmallow's messages."""
     try:
-        loaded: dict[str, Any] = records.schema_for(event_type).load(facts)
+        loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
-        raise ValidationFailed(errors=_as_dict(exc.messages)) from None
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(errors=errors) from None
     return loaded
 
 
-def _as_dict(errors: Any) -> dict[str, Any]:
-    return errors if isinstance(errors, dict) else {"_schema": errors}
+def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a record as the API would load them."""
+    return _loaded(records.schema_for(event_type), facts)
 
 
 def _form_errors(event_type: EventType, errors: Any) -> dict[str, list[str]]:
@@ -88,6 +97,7 @@ def _defaults(event_type: EventType) -> dict[str, str]:
 
 @bp.route(f"/{KIND_RULE}/new", methods=["GET", "POST"])
 @auth.login_required
+@unit_of_work
 def declare(kind: str) -> Response | BaseResponse:
     """Declare (or notify) a birth or a death."""
     event_type = KINDS[kind]
@@ -102,9 +112,8 @@ def declare(kind: str) -> Response | BaseResponse:
         record = _declare_or_warn(session, actor, event_type, facts)
         if isinstance(record, Response):
             return record
-        session.commit()
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
-        session.rollback()
+        discard()
         errors = _form_errors(event_type, exc.errors or {"_schema": [exc.message]})
         if "duplicate_choice" in (exc.errors or {}) and facts is not None:
             return _warning_page(session, actor, event_type, facts, errors, exc.status_code)
@@ -112,7 +121,7 @@ def declare(kind: str) -> Response | BaseResponse:
         return _form_page(
             event_type, mode="declare", values=request.form, errors=errors, status=status
         )
-    flash(gettext("The record is saved."), "success")
+    flash_after_commit(gettext("The record is saved."))
     return redirect(url_for("web.record", kind=kind, record_id=record.id), 303)
 
 
@@ -153,7 +162,6 @@ def _warning_page(
     if found is None:
         found = duplicate_check.find(session, actor, event_type, facts)
     candidates = duplicate_check.shown(session, actor, found)  # audits what it shows
-    session.commit()
     birth = event_type is EventType.BIRTH
     for candidate in candidates:
         candidate["sentences"] = [
@@ -171,44 +179,6 @@ def _warning_page(
 
 
 # -- the record page ------------------------------------------------------------------------------
-
-
-READS = ("read", "read_history")
-
-
-@dataclass
-class TrailRow:
-    """One line of a record's audit trail: an event, or a run of reads by one person."""
-
-    at: str
-    until: str
-    username: str | None
-    role: str | None
-    area_code: str | None
-    action: str
-    reason: str | None
-    times: int = 1
-
-
-def _audit_trail(session: Session, record_id: str) -> list[TrailRow]:
-    """Audit events of one record. Only called after the scoped service has opened the record.
-
-    Every opening of the page is audited (twice: the record and its versions), so consecutive
-    reads by the same person are shown as one line with their count and time span; every other
-    event keeps its own line. The audit table itself keeps every read.
-    Belongs in ``registry.services.audit`` (``trail(session, actor, record_id)``) once it exists.
-    """
-    stmt = select(AuditEvent).where(AuditEvent.record_id == record_id).order_by(AuditEvent.seq)
-    rows: list[TrailRow] = []
-    for e in session.scalars(stmt):
-        last = rows[-1] if rows else None
-        if e.action in READS and last and last.action == "read" and last.username == e.username:
-            last.until = e.at
-            last.times += e.action == "read"  # one opening reads the record and its versions
-            continue
-        action = "read" if e.action in READS else e.action
-        rows.append(TrailRow(e.at, e.at, e.username, e.role, e.area_code, action, e.reason))
-    return rows
 
 
 def _labels(event_type: EventType) -> dict[str, forms.Field]:
@@ -248,12 +218,11 @@ def _record_page(
     session = db_session()
     doc = records.read(session, actor, event_type, record_id)
     history = records.history(session, actor, event_type, record_id)
-    trail = _audit_trail(session, record_id)
+    trail = audit.trail(session, actor, record_id)
     extra = [a for provider in hooks.record_actions for a in provider(session, actor, doc)]
     more: dict[str, Any] = {}
     for provider in hooks.record_context:
         more |= provider(session, actor, doc)
-    session.commit()
     return page(
         "record.html",
         status,
@@ -275,13 +244,15 @@ def _record_page(
 
 @bp.get(f"/{KIND_RULE}/<uuid:record_id>")
 @auth.login_required
+@unit_of_work
 def record(kind: str, record_id: UUID) -> Response:
     """A record: its current facts, versions, audit trail and the actions open to you."""
     return _record_page(KINDS[kind], str(record_id))
 
 
 def _action_failed(event_type: EventType, record_id: str, name: str, exc: Any) -> Response:
-    db_session().rollback()
+    """The record page again, the action's messages by its form; nothing of it is stored."""
+    discard()
     flat = forms.flatten_errors(exc.errors) if getattr(exc, "errors", None) else {}
     if not flat:
         flat = {"": [exc.message]}
@@ -295,17 +266,14 @@ def _action_failed(event_type: EventType, record_id: str, name: str, exc: Any) -
     )
 
 
-def _schema_args(schema: Any) -> dict[str, Any]:
+def _schema_args(schema: Schema) -> dict[str, Any]:
     raw = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
-    try:
-        loaded: dict[str, Any] = schema.load(raw)
-    except ValidationError as exc:
-        raise ValidationFailed(errors=_as_dict(exc.messages)) from None
-    return loaded
+    return _loaded(schema, raw)
 
 
 @bp.post(f"/{KIND_RULE}/<uuid:record_id>/register")
 @auth.login_required
+@unit_of_work
 def register(kind: str, record_id: UUID) -> Response | BaseResponse:
     """Register a declared record (a delayed registration needs a reason)."""
     event_type, rid = KINDS[kind], str(record_id)
@@ -314,25 +282,24 @@ def register(kind: str, record_id: UUID) -> Response | BaseResponse:
         done = records.register(
             db_session(), settings(), auth.actor(), event_type, rid, reason=args.get("reason")
         )
-        db_session().commit()
     except (ValidationFailed, Conflict) as exc:
         return _action_failed(event_type, rid, "register", exc)
-    flash(gettext("Registered as %(number)s.", number=done.registration_number), "success")
+    flash_after_commit(gettext("Registered as %(number)s.", number=done.registration_number))
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
 
 
 @bp.post(f"/{KIND_RULE}/<uuid:record_id>/reject")
 @auth.login_required
+@unit_of_work
 def reject(kind: str, record_id: UUID) -> Response | BaseResponse:
     """Reject a notification or declaration, with the reason."""
     event_type, rid = KINDS[kind], str(record_id)
     try:
         args = _schema_args(RejectIn())
         records.reject(db_session(), auth.actor(), event_type, rid, args["reason"])
-        db_session().commit()
     except (ValidationFailed, Conflict) as exc:
         return _action_failed(event_type, rid, "reject", exc)
-    flash(gettext("The record is rejected; the declarant can fix and resubmit it."), "success")
+    flash_after_commit(gettext("The record is rejected; the declarant can fix and resubmit it."))
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
 
 
@@ -341,24 +308,22 @@ def reject(kind: str, record_id: UUID) -> Response | BaseResponse:
 
 @bp.route(f"/{KIND_RULE}/<uuid:record_id>/edit", methods=["GET", "POST"])
 @auth.login_required
+@unit_of_work
 def edit(kind: str, record_id: UUID) -> Response | BaseResponse:
     """Complete a notification, amend a declaration or fix and resubmit a rejected one."""
     event_type, rid = KINDS[kind], str(record_id)
     actor, session = auth.actor(), db_session()
     if request.method == "GET":
         doc = records.read(session, actor, event_type, rid)
-        session.commit()
         return _form_page(
             event_type, mode="edit", values=forms.to_form(event_type, doc), record=doc
         )
     try:
         facts = _load(event_type, forms.to_facts(event_type, request.form))
         records.update_declaration(session, actor, event_type, rid, facts)
-        session.commit()
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
-        session.rollback()
+        discard()
         doc = records.read(session, actor, event_type, rid)
-        session.commit()
         errors = _form_errors(event_type, exc.errors or {"_schema": [exc.message]})
         return _form_page(
             event_type,
@@ -368,12 +333,13 @@ def edit(kind: str, record_id: UUID) -> Response | BaseResponse:
             status=exc.status_code,
             record=doc,
         )
-    flash(gettext("The declaration is saved."), "success")
+    flash_after_commit(gettext("The declaration is saved."))
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
 
 
 @bp.route(f"/{KIND_RULE}/<uuid:record_id>/correct", methods=["GET", "POST"])
 @auth.login_required
+@unit_of_work
 def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
     """Request a correction of a registered record, with the reason, evidence and who asked;
     it becomes a new version when a second registrar approves it (``/corrections``)."""
@@ -382,31 +348,17 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
     require_role(actor, records.REGISTRARS)
     doc = records.read(session, actor, event_type, rid)
     if request.method == "GET":
-        session.commit()
         return _form_page(
             event_type, mode="correct", values=forms.to_form(event_type, doc), record=doc
         )
     try:
         facts = _load(event_type, forms.to_facts(event_type, request.form))
-        schema = records.schema_for(event_type)
-        new = schema.dump(facts)
-        for key in records.NOT_FACTS:
-            new.pop(key, None)
-        stored = {k: v for k, v in doc.items() if k in schema.fields and k not in records.NOT_FACTS}
-        changes = forms.changes_between(stored, new)
-        if not changes:
-            raise field_error("changes", "The changes leave the record as it is.")
-        body: dict[str, Any] = {"changes": changes}
-        body |= {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
-        body = {k: v for k, v in body.items() if v}
-        try:
-            args = CorrectionIn().load(body)
-        except ValidationError as exc:
-            raise ValidationFailed(errors=_as_dict(exc.messages)) from None
-        corrections.request(session, actor, event_type, rid, **args)
-        session.commit()
+        changes = corrections.changes_to(session, actor, event_type, rid, facts)
+        given = {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
+        body = {"changes": changes} | {k: v for k, v in given.items() if v}
+        corrections.request(session, actor, event_type, rid, **_loaded(CorrectionIn(), body))
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
-        session.rollback()
+        discard()
         raw = dict(exc.errors or {"_schema": [exc.message]})
         own = {f"correction.{k}": raw.pop(k) for k in CORRECTION_FIELDS if k in raw}
         changes = raw.pop("changes", None)
@@ -423,8 +375,5 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
             status=exc.status_code,
             record=doc,
         )
-    flash(
-        gettext("The correction is requested; a second registrar approves it."),
-        "success",
-    )
+    flash_after_commit(gettext("The correction is requested; a second registrar approves it."))
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)

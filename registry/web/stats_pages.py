@@ -25,7 +25,7 @@ from registry.presentation import charts, formats
 from registry.services import stats
 from registry.services.scoping import require_role
 from registry.services.stats.suppression import TOTAL
-from registry.web import auth, hooks, messages
+from registry.web import auth, messages
 from registry.web.blueprint import bp, page
 from registry.web.forms import flatten_errors
 from registry.web.i18n import gettext
@@ -172,6 +172,3 @@ def statistics_download(table: str, fmt: str) -> Response | BaseResponse:
         content_type=formats.CONTENT_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{table}-{req.year}.{fmt}"'},
     )
-
-
-hooks.home_pages["statistician"] = "web.statistics"

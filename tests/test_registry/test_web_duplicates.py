@@ -149,3 +149,21 @@ def test_other_districts_and_clerks_cannot_review(web: Web, session: Session) ->
 def test_a_posterior_is_never_shown_as_certain(probability: float, shown: str) -> None:
     """It shows a posterior near 1 as "> 99 %" and near 0 as "< 1 %", never as certain."""
     assert evidence.percent(probability) == shown
+
+
+def test_a_decision_form_is_checked_by_the_api_schema_and_stores_nothing(
+    web: Web, session: Session
+) -> None:
+    """The page loads the decision with the API's DecisionIn: a missing decision and a note
+    over 2000 characters are both named on the page, and the pair stays open."""
+    _first, second = _pair(web)
+    web.as_user("registrar")
+    candidate = session.scalars(
+        select(DuplicateCandidate).where(DuplicateCandidate.record_id == second)
+    ).one()
+    bad = web.post(f"/duplicates/{candidate.id}/decision", {"note": "n" * 2001})
+    assert bad.status_code == 422
+    assert "Choose one of the two decisions." in web.text(bad)
+    assert "Longer than maximum length 2000." in web.text(bad)
+    session.expire_all()
+    assert session.get(DuplicateCandidate, candidate.id).status == "open"  # type: ignore[union-attr]
