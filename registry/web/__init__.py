@@ -14,6 +14,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from registry.web import (
+    admin_pages,
     approval_pages,
     certificate_pages,
     duplicate_pages,
@@ -36,6 +37,7 @@ ROUTES = (
     stats_pages,
     offline_pages,
     approval_pages,
+    admin_pages,
 )
 
 HTML_RENDERER = "crvs.html_error"
