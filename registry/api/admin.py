@@ -104,7 +104,15 @@ class Users(MethodView):
     @blp.response(200, UserOut(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """User accounts in your area, by username (administrators only)."""
-        found = users.list_users(db_session(), current_actor(), **args)
+        found = users.list_users(
+            db_session(),
+            current_actor(),
+            q=args["q"],
+            role=args.get("role"),
+            area_code=args.get("area"),
+            active=args.get("active"),
+            limit=args["limit"],
+        )
         return [_user_out(u) for u in found]
 
     @unit_of_work

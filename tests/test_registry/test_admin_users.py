@@ -202,6 +202,10 @@ def test_the_api_lists_with_filters_and_scope(api: ApiClient, admin_r1: str) -> 
         "facility": "O11", "active": True, "must_change_password": False,
     }  # fmt: skip
     assert api.as_user("registrar").get("/api/v1/users").status_code == 403
+    by_area = api.as_user(admin_r1).get("/api/v1/users?area=D11&active=true&q=cl&limit=5")
+    assert [u["username"] for u in by_area.json] == ["clerk"]
+    unknown = api.as_user(admin_r1).get("/api/v1/users?area=XX")
+    assert unknown.status_code == 422 and "area" in unknown.json["errors"]
 
 
 def test_the_api_refuses_a_user_outside_the_admins_area(api: ApiClient, admin_r1: str) -> None:
