@@ -581,11 +581,20 @@ def reset_password(
 
 
 def change_own_password(
-    session: Session, settings: RegistrySettings, actor: Actor, current: str, new: str
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    current: str,
+    new: str,
+    address: str,
 ) -> User:
     """The signed-in user replaces their password (the current one checked first); the demand
     to change it lifts, and every session and token of the user ends (the caller starts a new
-    web session)."""
+    web session).
+
+    The check of the current password is throttled like a sign-in: call ``count_attempt`` (and
+    commit) first; a right current password gives the attempt back.
+    """
     user = session.get(User, actor.user_id)
     if user is None or not user.active:
         raise NotFound(NO_SUCH_USER)
@@ -594,6 +603,7 @@ def change_own_password(
         ph.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise field_error("current_password", WRONG_CURRENT_PASSWORD) from None
+    _give_back(session, settings, user.username, address)
     if new == current:
         raise field_error("password", SAME_PASSWORD)
     set_password(session, settings, user, new, actor)

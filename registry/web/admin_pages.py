@@ -14,7 +14,13 @@ from flask import Response, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import Role
-from registry.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.errors import (
+    Conflict,
+    PermissionDenied,
+    RegistryError,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from registry.extensions import db_session, settings
 from registry.models import User
 from registry.services import users
@@ -62,7 +68,7 @@ def _translate(message: str) -> str:
     return messages.translate(message)
 
 
-def _errors(exc: ValidationFailed | PermissionDenied | Conflict, field: str) -> dict[str, Any]:
+def _errors(exc: RegistryError, field: str) -> dict[str, Any]:
     """Field messages of a refusal, each under its form field (``field`` when it names none)."""
     db_session().rollback()
     found: dict[str, list[str]] = {}
@@ -290,11 +296,17 @@ def change_password() -> Response | BaseResponse:
     if new != request.form.get("confirm", "")[:1024]:
         errors = {"confirm": [gettext("The two new passwords differ.")]}
         return page("change_password.html", 422, errors=errors, forced=forced)
-    session = db_session()
+    session, me, address = db_session(), auth.actor(), request.remote_addr or "-"
     try:
-        user = users.change_own_password(session, settings(), auth.actor(), current, new)
+        users.count_attempt(session, settings(), me.username, address)
+    except TooManyAttempts as exc:
+        errors = _errors(exc, "current_password")
+        return page("change_password.html", exc.status_code, errors=errors, forced=forced)
+    session.commit()  # counted before the current password is checked, as on sign-in
+    try:
+        user = users.change_own_password(session, settings(), me, current, new, address)
     except ValidationFailed as exc:
-        errors = _errors(exc, "password")
+        errors = _errors(exc, "password")  # the failed check stays counted (committed above)
         return page("change_password.html", exc.status_code, errors=errors, forced=forced)
     auth.start(user)  # the old sessions ended with the change: this browser gets a new one
     session.commit()

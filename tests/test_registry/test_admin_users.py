@@ -182,11 +182,11 @@ def test_changing_ones_own_password_lifts_the_demand(session: Session) -> None:
     temporary = users.reset_password(session, SETTINGS, None, "clerk")
     clerk = actor(session, "clerk")
     with pytest.raises(ValidationFailed) as caught:
-        users.change_own_password(session, SETTINGS, clerk, "wrong-password", NEW_PASSWORD)
+        users.change_own_password(session, SETTINGS, clerk, "wrong-password", NEW_PASSWORD, "-")
     assert "current_password" in (caught.value.errors or {})
     with pytest.raises(ValidationFailed):
-        users.change_own_password(session, SETTINGS, clerk, temporary, temporary)
-    users.change_own_password(session, SETTINGS, clerk, temporary, NEW_PASSWORD)
+        users.change_own_password(session, SETTINGS, clerk, temporary, temporary, "-")
+    users.change_own_password(session, SETTINGS, clerk, temporary, NEW_PASSWORD, "-")
     assert not user(session, "clerk").must_change_password
 
 
@@ -301,6 +301,18 @@ def test_a_reset_ends_tokens_and_sessions_and_forces_a_change(
     assert fresh.get("/").status_code == 200  # the new session opens the pages
     token = client.post("/api/v1/auth/token", json={"username": "clerk", "password": NEW_PASSWORD})
     assert token.status_code == 201
+
+
+def test_the_current_password_check_is_throttled_like_a_sign_in(web: Web, app: Flask) -> None:
+    """It answers 429 once the account's sign-in limit is spent on wrong current passwords."""
+    web.as_user("clerk")
+    limit = app.extensions["crvs.settings"].login_max_failures
+    wrong = {"current_password": "not-my-password", "password": NEW_PASSWORD}
+    answers = [
+        web.post("/password", wrong | {"confirm": NEW_PASSWORD}).status_code
+        for _ in range(limit + 1)
+    ]
+    assert answers == [422] * limit + [429]
 
 
 def test_a_reset_with_a_given_password_returns_none(api: ApiClient) -> None:
