@@ -7,6 +7,7 @@ RegistryError (500)
  ├── AuthenticationFailed (401)
  ├── TooManyAttempts (429)
  ├── PermissionDenied (403)
+ │    └── PasswordChangeRequired  a reset password: a new one is chosen before a token is given
  ├── NotFound (404)
  ├── Conflict (409)           a state that does not allow the action, a duplicate key
  └── Busy (503)               a lock not granted in time (the audit head); sent with Retry-After
@@ -50,6 +51,19 @@ class TooManyAttempts(RegistryError):
 class PermissionDenied(RegistryError):
     status_code = 403
     default_message = "Your role or area does not allow this."
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """The password was reset by an administrator: the user chooses a new one (on the sign-in
+    page) before the API gives them a token."""
+
+    default_message = (
+        "Your password was reset and must be changed before the API can be used: "
+        "sign in on the registry's pages and choose a new password."
+    )
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, errors={"password": ["password_change_required"]})
 
 
 class NotFound(RegistryError):

@@ -220,6 +220,9 @@ class SignedIn:
     def put(self, url: str, **kwargs: Any) -> TestResponse:
         return self._call("put", url, **kwargs)
 
+    def patch(self, url: str, **kwargs: Any) -> TestResponse:
+        return self._call("patch", url, **kwargs)
+
     def delete(self, url: str, **kwargs: Any) -> TestResponse:
         return self._call("delete", url, **kwargs)
 

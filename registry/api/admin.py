@@ -7,17 +7,22 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from registry.api.common import current_actor, unit_of_work
-from registry.domain import FacilityKind, Role
-from registry.errors import PermissionDenied
+from registry.domain import FacilityKind
 from registry.extensions import db_session, settings
 from registry.models import Area, User
 from registry.schemas.common import choice
+from registry.schemas.users import (
+    ResetPasswordIn,
+    ResetPasswordOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+    UserQuery,
+)
 from registry.services import users
 from registry.services.areas import search_areas, search_facilities
-from registry.services.scoping import require_role
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Areas, facilities, users")
 
@@ -45,23 +50,6 @@ class FacilityOut(Schema):
     area_code = fields.String(required=True)
 
 
-class UserIn(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
-    role = choice(Role, required=True)
-    area = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    facility = fields.String(validate=validate.Length(min=1, max=64))
-    full_name = fields.String(load_default="", validate=validate.Length(max=200))
-
-
-class UserOut(Schema):
-    username = fields.String(required=True)
-    full_name = fields.String()
-    role = fields.String(required=True)
-    area = fields.String(required=True)
-    active = fields.Boolean(required=True)
-
-
 def _area_out(area: Area) -> dict[str, Any]:
     parent = area.parent
     return {
@@ -78,7 +66,9 @@ def _user_out(user: User) -> dict[str, Any]:
         "full_name": user.full_name,
         "role": user.role,
         "area": user.area.code,
+        "facility": user.facility.code if user.facility else None,
         "active": user.active,
+        "must_change_password": user.must_change_password,
     }
 
 
@@ -110,39 +100,65 @@ class Facilities(MethodView):
 @blp.route("/users")
 class Users(MethodView):
     @unit_of_work
+    @blp.arguments(UserQuery(), location="query")
     @blp.response(200, UserOut(many=True))
-    def get(self) -> list[dict[str, Any]]:
-        """User accounts in your area (administrators only)."""
-        actor = current_actor()
-        require_role(actor, [Role.ADMIN])
-        stmt = (
-            select(User)
-            .join(Area, Area.id == User.area_id)
-            .where(Area.path.startswith(actor.area_path, autoescape=True))
-            .order_by(User.username)
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """User accounts in your area, by username (administrators only)."""
+        found = users.list_users(
+            db_session(),
+            current_actor(),
+            q=args["q"],
+            role=args.get("role"),
+            area_code=args.get("area"),
+            active=args.get("active"),
+            limit=args["limit"],
         )
-        return [_user_out(u) for u in db_session().scalars(stmt)]
+        return [_user_out(u) for u in found]
 
     @unit_of_work
     @blp.arguments(UserIn())
     @blp.response(201, UserOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Create a user with one role and one area (administrators only)."""
-        actor = current_actor()
-        require_role(actor, [Role.ADMIN])
-        session = db_session()
-        area = session.scalars(select(Area).where(Area.code == data["area"])).first()
-        if area is not None and not actor.covers(area.path):
-            raise PermissionDenied("That area is outside yours.")
-        user = users.create_user(
-            session,
+        """Create a user with one role and one area inside yours (administrators only)."""
+        user = users.add_user(
+            db_session(),
             settings(),
+            current_actor(),
             username=data["username"],
             password=data["password"],
             role=data["role"],
             area_code=data["area"],
             facility_code=data.get("facility"),
             full_name=data["full_name"],
-            actor=actor,
         )
         return _user_out(user)
+
+
+@blp.route("/users/<string:username>")
+class UserItem(MethodView):
+    @unit_of_work
+    @blp.arguments(UserPatch())
+    @blp.response(200, UserOut)
+    def patch(self, data: dict[str, Any], username: str) -> dict[str, Any]:
+        """Change a user's role, area, facility, full name or whether active (administrators
+        only; deactivating ends the user's tokens and sessions at once)."""
+        user = users.update_user(db_session(), current_actor(), username, **data)
+        return _user_out(user)
+
+
+@blp.route("/users/<string:username>/reset-password")
+class ResetPassword(MethodView):
+    @unit_of_work
+    @blp.arguments(ResetPasswordIn())
+    @blp.response(200, ResetPasswordOut)
+    def post(self, data: dict[str, Any], username: str) -> dict[str, Any]:
+        """Reset a user's password, to be changed at their next sign-in; their tokens and
+        sessions end at once (administrators only). Without ``password`` a temporary one is
+        made and returned."""
+        given = data.get("password")
+        chosen = users.reset_password(db_session(), settings(), current_actor(), username, given)
+        return {
+            "username": username,
+            "must_change_password": True,
+            "temporary_password": None if given is not None else chosen,
+        }

@@ -32,6 +32,9 @@ class Token(MethodView):
         if user is None:
             session.commit()  # the audited failure
             raise AuthenticationFailed("Wrong username or password.")
+        if user.must_change_password:
+            session.commit()  # the right password (its attempt given back), but no token yet
+            users.ensure_may_use_api(user)  # 403: a reset password is changed on the pages first
         token, expires_at = users.issue_token(session, settings(), user)
         session.commit()
         return {"token": token, "expires_at": expires_at}

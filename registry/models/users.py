@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base, intpk, timestamp
@@ -25,6 +25,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped by logout-everywhere, password change and deactivation: older sessions die.
     auth_epoch: Mapped[int] = mapped_column(default=0)
+    # Set by an administrator's password reset: the next sign-in must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[timestamp]
 
     area: Mapped[Area] = relationship(lazy="joined")

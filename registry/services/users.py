@@ -9,6 +9,14 @@ limit). ``count_attempt`` counts an attempt as failed *before* the password is c
 caller commits at once, so simultaneous attempts each see the count of those before them and no
 more than the limit are ever checked; a success gives the count back. Counters lift when their
 window ends: there is no permanent lock-out.
+
+Administrators manage the accounts of their own area subtree (``list_users``, ``add_user``,
+``update_user``, ``reset_password``): they see no account outside it, and cannot place an account
+or its facility outside it. Deactivation and every password change move the user's
+``auth_epoch`` and revoke their web sessions, so every token and session ends at once. A reset
+sets ``must_change_password``: the pages then open nothing but the change-password form, and the
+API issues no token (``PasswordChangeRequired``) until the user has chosen a new password.
+With ``actor=None`` (the ``crvs`` command line, run by the server's operator) no area applies.
 """
 
 from __future__ import annotations
@@ -19,20 +27,29 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy import Select, bindparam, case, delete, false, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from registry.domain import Role
-from registry.errors import Conflict, TooManyAttempts, field_error
+from registry.errors import (
+    Conflict,
+    NotFound,
+    PasswordChangeRequired,
+    PermissionDenied,
+    TooManyAttempts,
+    field_error,
+)
 from registry.models import ApiToken, Area, Facility, LoginThrottle, User, WebSession
 from registry.services import audit
 from registry.services.areas import area_by_code, facility_by_code
-from registry.services.scoping import Actor
+from registry.services.scoping import Actor, require_role, scoped_areas
 from registry.services.settings import RegistrySettings
 
 MIN_PASSWORD_LENGTH = 10
@@ -40,6 +57,7 @@ MIN_PASSWORD_LENGTH = 10
 #: judged on their first characters (the estimate's cost rises steeply with length).
 STRENGTH_CHECKED_LENGTH = 100
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._]{1,80}$")
+ROLES = tuple(r.value for r in Role)
 ADDRESS_FACTOR = 4  # an address may fail for several accounts before it is slowed down
 
 
@@ -63,8 +81,8 @@ def create_user(
 ) -> User:
     if not USERNAME_RE.match(username):
         raise field_error("username", "Use 1-80 letters, digits, '.' or '_'.")
-    if role not in {r.value for r in Role}:
-        raise field_error("role", f"Must be one of {', '.join(r.value for r in Role)}.")
+    if role not in ROLES:
+        raise field_error("role", f"Must be one of {', '.join(ROLES)}.")
     check_password(settings, password, username, full_name)
     area = area_by_code(session, area_code)
     if area is None:
@@ -74,6 +92,8 @@ def create_user(
         facility = facility_by_code(session, facility_code)
         if facility is None:
             raise field_error("facility", f"Unknown facility code {facility_code!r}.")
+        if not facility.area.path.startswith(area.path):
+            raise field_error("facility", FACILITY_OUTSIDE_USER)
     if session.scalars(select(User).where(User.username == username)).first():
         raise Conflict(f"A user named {username!r} already exists.")
     user = User(
@@ -310,24 +330,284 @@ def revoke_token(session: Session, token: str, actor: Actor) -> None:
 
 
 def set_password(
-    session: Session, settings: RegistrySettings, user: User, password: str, actor: Actor | None
+    session: Session,
+    settings: RegistrySettings,
+    user: User,
+    password: str,
+    actor: Actor | None,
+    *,
+    must_change: bool = False,
 ) -> None:
-    """Change a password and end every existing session and token of the user."""
+    """Change a password and end every existing session and token of the user.
+
+    ``must_change`` (an administrator's reset) makes the next sign-in ask for a new one; a
+    change without it (the user's own) lifts that demand.
+    """
     check_password(settings, password, user.username, user.full_name)
     user.password_hash = hasher(settings).hash(password)
+    user.must_change_password = must_change
     user.auth_epoch += 1
     end_web_sessions(session, user.id)
-    audit.record(session, actor, "password_changed", details={"username": user.username})
+    action = "password_reset" if must_change else "password_changed"
+    audit.record(session, actor, action, details={"username": user.username})
     session.flush()
 
 
 def deactivate(session: Session, user: User, actor: Actor | None) -> None:
     """Deactivate an account and end every existing session and token of the user."""
+    if actor is not None and actor.user_id == user.id:
+        raise Conflict(CANNOT_DEACTIVATE_SELF)
     user.active = False
     user.auth_epoch += 1
     end_web_sessions(session, user.id)
     audit.record(session, actor, "user_deactivated", details={"username": user.username})
     session.flush()
+
+
+def ensure_may_use_api(user: User) -> None:
+    """Refuse a token to a user who must first choose a new password (on the pages)."""
+    if user.must_change_password:
+        raise PasswordChangeRequired()
+
+
+# -- administration of accounts -------------------------------------------------------------------
+
+FACILITY_OUTSIDE_USER = "The facility must lie in the user's area."
+AREA_OUTSIDE_YOURS = "This area is outside yours."
+FACILITY_OUTSIDE_YOURS = "This facility is outside your area."
+CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own account."
+CANNOT_CHANGE_OWN_ROLE = "You cannot change your own role or area."
+NO_SUCH_USER = "No such user in your area."
+WRONG_CURRENT_PASSWORD = "The current password is wrong."  # noqa: S105 (a message)
+SAME_PASSWORD = "Choose a password different from the current one."  # noqa: S105
+#: Length of a generated temporary password (URL-safe characters, about 96 bits).
+TEMPORARY_PASSWORD_BYTES = 12
+
+
+class Keep(Enum):
+    """``update_user``'s default for a field left as it is (``None`` may mean "clear")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+def _administered(actor: Actor | None) -> None:
+    if actor is not None:
+        require_role(actor, [Role.ADMIN])
+
+
+def _users_in_reach(actor: Actor | None) -> Select[User]:
+    """Accounts of the actor's subtree (all for the operator), never the ``system`` account."""
+    stmt = select(User).join(Area, Area.id == User.area_id).where(User.username != SYSTEM_USER)
+    return scoped_areas(stmt, actor) if actor is not None else stmt
+
+
+def list_users(
+    session: Session,
+    actor: Actor | None,
+    *,
+    q: str = "",
+    role: str | None = None,
+    area_code: str | None = None,
+    active: bool | None = None,
+    limit: int = 500,
+) -> list[User]:
+    """Accounts in the actor's area subtree, by username; filtered by a username or full-name
+    prefix ``q``, a role, an area (its whole subtree) and whether active."""
+    _administered(actor)
+    stmt = _users_in_reach(actor)
+    if q:
+        pattern = q.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.username).startswith(pattern, autoescape=True),
+                func.lower(User.full_name).startswith(pattern, autoescape=True),
+            )
+        )
+    if role:
+        stmt = stmt.where(User.role == Role(role))
+    if area_code:
+        area = area_by_code(session, area_code)
+        if area is None:
+            raise field_error("area", f"Unknown area code {area_code!r}.")
+        stmt = stmt.where(Area.path.startswith(area.path, autoescape=True))
+    if active is not None:
+        stmt = stmt.where(User.active.is_(true() if active else false()))
+    return list(session.scalars(stmt.order_by(User.username).limit(limit)))
+
+
+def user_in_reach(session: Session, actor: Actor | None, username: str) -> User:
+    """The account named ``username`` in the actor's subtree; 404 otherwise (accounts outside
+    it are not revealed)."""
+    _administered(actor)
+    user = session.scalars(_users_in_reach(actor).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(NO_SUCH_USER)
+    return user
+
+
+def _place(
+    session: Session,
+    actor: Actor | None,
+    area_code: str,
+    facility_code: str | None,
+    fields: tuple[str, str],
+) -> tuple[Area, Facility | None]:
+    """The area and facility an account is attached to, both inside the actor's subtree, and
+    the facility inside the area (field messages under ``fields``: area's, facility's)."""
+    area_field, facility_field = fields
+    area = area_by_code(session, area_code)
+    if area is None:
+        raise field_error(area_field, f"Unknown area code {area_code!r}.")
+    if actor is not None and not actor.covers(area.path):
+        raise PermissionDenied(AREA_OUTSIDE_YOURS, errors={area_field: [AREA_OUTSIDE_YOURS]})
+    if not facility_code:
+        return area, None
+    facility = facility_by_code(session, facility_code)
+    if facility is None:
+        raise field_error(facility_field, f"Unknown facility code {facility_code!r}.")
+    if actor is not None and not actor.covers(facility.area.path):
+        raise PermissionDenied(
+            FACILITY_OUTSIDE_YOURS, errors={facility_field: [FACILITY_OUTSIDE_YOURS]}
+        )
+    if not facility.area.path.startswith(area.path):
+        raise field_error(facility_field, FACILITY_OUTSIDE_USER)
+    return area, facility
+
+
+def add_user(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor | None,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    area_code: str,
+    facility_code: str | None = None,
+    full_name: str = "",
+) -> User:
+    """Create an account inside the administrator's subtree (403 naming the field outside it)."""
+    _administered(actor)
+    _place(session, actor, area_code, facility_code, ("area", "facility"))
+    return create_user(
+        session,
+        settings,
+        username=username,
+        password=password,
+        role=role,
+        area_code=area_code,
+        facility_code=facility_code,
+        full_name=full_name,
+        actor=actor,
+    )
+
+
+def update_user(
+    session: Session,
+    actor: Actor | None,
+    username: str,
+    *,
+    role: str | None = None,
+    area_code: str | None = None,
+    facility_code: str | Keep | None = KEEP,
+    full_name: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change an account's role, area, facility (``None`` removes it), full name, or whether it
+    is active. Deactivation ends its sessions and tokens; every change is audited."""
+    user = user_in_reach(session, actor, username)
+    own = actor is not None and actor.user_id == user.id
+    changes: dict[str, list[Any]] = {}
+    if role is not None and role not in ROLES:
+        raise field_error("role", f"Must be one of {', '.join(ROLES)}.")
+    if role is not None and Role(role) != Role(user.role):
+        if own:
+            raise field_error("role", CANNOT_CHANGE_OWN_ROLE)
+        changes["role"] = [Role(user.role).value, Role(role).value]
+    new_area = area_code if area_code is not None else user.area.code
+    new_facility = user.facility.code if user.facility else None
+    if facility_code is not KEEP:
+        new_facility = facility_code or None
+    if area_code is not None and area_code != user.area.code and own:
+        raise field_error("area_code", CANNOT_CHANGE_OWN_ROLE)
+    old_facility = user.facility.code if user.facility else None
+    if new_area != user.area.code or new_facility != old_facility:
+        area, facility = _place(
+            session, actor, new_area, new_facility, ("area_code", "facility_code")
+        )
+        if area.id != user.area_id:
+            changes["area_code"] = [user.area.code, area.code]
+            user.area = area
+        if new_facility != old_facility:
+            changes["facility_code"] = [old_facility, new_facility]
+            user.facility = facility
+    if role is not None and "role" in changes:
+        user.role = Role(role)
+    if full_name is not None:
+        name = full_name.strip()
+        if not name:
+            raise field_error("full_name", "Must not be blank.")
+        if name != user.full_name:
+            changes["full_name"] = [user.full_name, name]
+            user.full_name = name
+    if changes:
+        audit.record(session, actor, "user_updated", details={"username": user.username, **changes})
+    if active is False and user.active:
+        deactivate(session, user, actor)
+    elif active is True and not user.active:
+        user.active = True
+        audit.record(session, actor, "user_reactivated", details={"username": user.username})
+    session.flush()
+    return user
+
+
+def reset_password(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor | None,
+    username: str,
+    password: str | None = None,
+) -> str:
+    """Give an account a new password (a random one when ``password`` is None) that must be
+    changed at the next sign-in; every session and token of the account ends. Returns the
+    password, to hand to the user."""
+    user = user_in_reach(session, actor, username)
+    chosen = password if password is not None else secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+    set_password(session, settings, user, chosen, actor, must_change=True)
+    return chosen
+
+
+def change_own_password(
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    current: str,
+    new: str,
+    address: str,
+) -> User:
+    """The signed-in user replaces their password (the current one checked first); the demand
+    to change it lifts, and every session and token of the user ends (the caller starts a new
+    web session).
+
+    The check of the current password is throttled like a sign-in: call ``count_attempt`` (and
+    commit) first; a right current password gives the attempt back.
+    """
+    user = session.get(User, actor.user_id)
+    if user is None or not user.active:
+        raise NotFound(NO_SUCH_USER)
+    ph = hasher(settings)
+    try:
+        ph.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise field_error("current_password", WRONG_CURRENT_PASSWORD) from None
+    _give_back(session, settings, user.username, address)
+    if new == current:
+        raise field_error("password", SAME_PASSWORD)
+    set_password(session, settings, user, new, actor)
+    return user
 
 
 # -- web sessions ---------------------------------------------------------------------------------
@@ -363,6 +643,7 @@ WEB_SESSION_ACTOR = (
         WebSession.revoked_at,
         WebSession.auth_epoch.label("session_epoch"),
         *ACTOR_COLUMNS,
+        User.must_change_password,
         Facility.code.label("facility_code"),
     )
     .join(User, User.id == WebSession.user_id)
@@ -378,6 +659,7 @@ class WebSignIn:
     facility_code: str | None
     stale: bool  # last seen long enough ago to be written again
     started_at: datetime  # when the session began (it ends TOKEN_LIFETIME_SECONDS later)
+    must_change_password: bool = False  # pages open nothing but the change-password form
 
 
 def actor_for_web_session(
@@ -399,6 +681,7 @@ def actor_for_web_session(
         row.facility_code,
         stale,
         _aware(row.created_at),
+        bool(row.must_change_password),
     )
 
 

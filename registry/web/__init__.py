@@ -16,9 +16,10 @@ from flask_wtf.csrf import CSRFProtect
 
 from registry.domain import Role
 
-# Importing a module of pages adds its views to ``bp``; offline_pages, pages, record_pages and
-# stats_pages are imported for that alone.
+# Importing a module of pages adds its views to ``bp``; admin_pages, offline_pages, pages,
+# record_pages and stats_pages are imported for that alone.
 from registry.web import (  # noqa: F401
+    admin_pages,
     approval_pages,
     certificate_pages,
     duplicate_pages,

@@ -5,6 +5,7 @@ random id; the ``web_sessions`` row it names says who is signed in. Signing out 
 row, and a password change or deactivation revokes every row of the user, so a copied cookie
 stops working at once. A session also ends when it is older than ``TOKEN_LIFETIME_SECONDS``.
 Checking costs one indexed read per page (API requests, which carry bearer tokens, never pay it).
+A user whose password an administrator reset is sent to the change-password form from any page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from registry.extensions import db_session, settings
 from registry.models import User
@@ -26,6 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_KEY = "sid"
 KEPT_ON_SIGN_IN = ("lang",)
+#: What a user who must change their password may still open.
+OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"web.change_password", "web.logout", "web.language"})
 
 
 def start(user: User) -> None:
@@ -48,25 +52,35 @@ def end() -> None:
     g.pop("web_actor", None)
 
 
-def load_actor() -> None:
-    """Put the signed-in actor (or None) in ``g.web_actor``; a dead session's cookie is emptied."""
+def load_actor() -> BaseResponse | None:
+    """Put the signed-in actor (or None) in ``g.web_actor``; a dead session's cookie is emptied.
+    A user who must change their password is sent to that form first."""
     g.web_actor = None
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
-        return
+        return None
     db = db_session()
     found = users.actor_for_web_session(db, settings(), token)
     if found is None:
         kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
         session.clear()
         session.update(kept)
-        return
+        return None
     if found.stale:
         users.saw_web_session(db, token)
         db.commit()  # before the view runs: nothing else is in this transaction yet
     g.web_actor = found.actor
     g.web_facility = found.facility_code
     g.web_started = found.started_at
+    g.web_must_change = found.must_change_password
+    if found.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
+        return redirect(url_for("web.change_password"), 303)
+    return None
+
+
+def must_change_password() -> bool:
+    """Whether the signed-in user must choose a new password before anything else."""
+    return bool(g.get("web_must_change"))
 
 
 def own_facility() -> str | None:

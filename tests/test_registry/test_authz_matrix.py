@@ -142,6 +142,17 @@ MATRIX: dict[tuple[str, str], tuple[str, Body, dict[str, int | str]]] = {
         },
         only("admin"),
     ),
+    ("admin.UserItem", "PATCH"): (
+        "/api/v1/users/clerk.d21",
+        lambda: {"full_name": "Dunia Clerk"},
+        only("admin"),
+    ),
+    # The admin comes last in PEOPLE: the reset ends clerk.d21's token after its own turn.
+    ("admin.ResetPassword", "POST"): (
+        "/api/v1/users/clerk.d21/reset-password",
+        dict,
+        only("admin"),
+    ),
 }
 for kind, builder in DECLARED.items():
     MATRIX |= {
