@@ -147,7 +147,7 @@ def _frame(scene: Scene, top: float, x_labels: Sequence[str], unit: str = "") ->
         value = top * i / 4
         y = TOP + plot_h - plot_h * i / 4
         scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), "#dddddd"))
-        label = f"{_figure(value)}{unit}"
+        label = f"{value:g}{unit}" if value < 1000 else f"{value:,.0f}{unit}"
         scene.shapes.append(Text(LEFT - 4, y + 3, label, 9, "end"))
     slot = plot_w / max(len(x_labels), 1)
     for i, label in enumerate(x_labels):
@@ -184,7 +184,7 @@ def bar_chart(
 
     The axis is scaled to the values, so small values stay readable; dashed lines mark the
     ``reference`` values that fall on it, and ``beyond`` (formatted with ``top``) is written
-    under the title when some do not.
+    at the foot when some do not.
     """
     scene = Scene(title)
     shown = [v for v in values if v is not None]
@@ -192,6 +192,7 @@ def bar_chart(
     _frame(scene, top, labels, unit)
     plot_w, plot_h = scene.width - LEFT - RIGHT, scene.height - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
+    labels_: list[Text] = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         if value is None:
             continue
@@ -202,7 +203,7 @@ def bar_chart(
         scene.shapes.append(
             Rect(x, TOP + plot_h - h, slot * 0.7, h, PALETTE[0], f"{label}: {_figure(value)}{unit}")
         )
-        scene.shapes.append(
+        labels_.append(
             Text(x + slot * 0.35, TOP + plot_h - h - 3, f"{_figure(value)}{unit}", 9, "middle")
         )
     for ref in reference:
@@ -210,9 +211,10 @@ def bar_chart(
             continue
         y = TOP + plot_h - plot_h * ref / top
         scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), PALETTE[2], 1, dash=True))
+    scene.shapes.extend(labels_)  # the values are written over the reference lines
     if beyond and any(ref > top for ref in reference):
         note = beyond.format(top=f"{_figure(top)}{unit}")
-        scene.shapes.append(Text(scene.width - RIGHT, TOP - 6, note, 9, "end"))
+        scene.shapes.append(Text(LEFT, scene.height - 5, note, 9))
     return scene
 
 

@@ -141,13 +141,10 @@ def condition(
             for _id, code, year in counters
         }
         return Record.registration_number.in_(sorted(spellings | numbers))
-    return or_(
-        Record.registration_number.in_(sorted(spellings)),
-        _pattern(template, parts, letter, {office_id for office_id, _c, _y in counters}),
-    )
+    return or_(Record.registration_number.in_(sorted(spellings)), _pattern(template, parts, letter))
 
 
-def _pattern(template: str, parts: Parts, letter: str, office_ids: set[int]) -> Any:
+def _pattern(template: str, parts: Parts, letter: str) -> Any:
     """A ``LIKE`` over the numbers, the parts not typed left open (the office by its id)."""
     pieces = _pieces(template) or []
     like = ""
@@ -163,7 +160,8 @@ def _pattern(template: str, parts: Parts, letter: str, office_ids: set[int]) -> 
             like += "%"
     matched = Record.registration_number.like(f"{like}-_", escape="\\")
     if parts.office is not None:
-        return matched & Record.office_id.in_(sorted(office_ids))
+        offices = select(Facility.id).where(func.upper(Facility.code) == parts.office.upper())
+        return matched & Record.office_id.in_(offices)
     return matched
 
 

@@ -246,6 +246,9 @@ def test_the_number_alone_finds_every_registration_in_scope(
     assert [i["id"] for i in found.json["items"]] == [elsewhere["id"]]
     both = web.text(web.get("/search", query_string={"registration_number": "2"}))
     assert "1 record found" in both and second["id"] in both
+    full = f"o11-b{today().year}-000001"
+    one = web.text(web.get("/search", query_string={"registration_number": full}))
+    assert "1 record found" in one and this_year["id"] in one
 
 
 def test_a_number_in_another_format_is_read_with_that_format() -> None:
