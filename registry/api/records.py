@@ -50,7 +50,8 @@ def make_blueprint(
         @blp.response(200, RecordPage)
         def get(self, query: dict[str, Any]) -> dict[str, Any]:
             """Search records in your area (summaries only)."""
-            return records.search(db_session(), current_actor(), event_type, query)
+            actor, number_format = current_actor(), settings().number_format
+            return records.search(db_session(), actor, event_type, query, number_format)
 
         @unit_of_work
         @blp.arguments(schema_in())

@@ -27,7 +27,7 @@ def demo_command(births: int, deaths: int, if_empty: bool, seed: int) -> None:
                 click.echo("demo country already loaded")
                 return
         else:
-            demo.load_country(session, settings, today().year)
+            demo.load_country(session, settings, today().year, births or demo.DEMO_BIRTHS)
             click.echo("loaded the demo country Demoland: 2 regions, 6 districts, 13 facilities")
         if births or deaths:
             with click.progressbar(

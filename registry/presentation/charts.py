@@ -48,6 +48,9 @@ WORDS = {
     "male": N_("male"),
     "female": N_("female"),
     "male max": N_("male (max {top})"),
+    "scaled": N_(
+        "axis scaled to the values (up to {top}): the 90 and 100 per cent marks lie above it"
+    ),
 }
 
 PALETTE = ("#1b6ca8", "#f0a202", "#c0392b", "#7f8c8d", "#27ae60", "#8e44ad")
@@ -163,6 +166,11 @@ def _legend(scene: Scene, names: Sequence[str]) -> None:
         x += 14 + 7 * len(name) + 16
 
 
+def _figure(value: float) -> str:
+    """A value as a label: three significant figures at most (``0.125``, ``87.5``, ``1,250``)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -170,24 +178,43 @@ def bar_chart(
     *,
     unit: str = "",
     reference: Sequence[float] = (),
+    beyond: str = "",
 ) -> Scene:
-    """Vertical bars; None draws no bar (an empty cell). Dashed lines mark ``reference``."""
+    """Vertical bars with their values written above them; None draws no bar (an empty cell).
+
+    The axis is scaled to the values, so small values stay readable; dashed lines mark the
+    ``reference`` values that fall on it, and ``beyond`` (formatted with ``top``) is written
+    at the foot when some do not.
+    """
     scene = Scene(title)
-    top = _nice_max(max([v for v in values if v is not None] + list(reference) + [0]))
+    shown = [v for v in values if v is not None]
+    top = _nice_max(max([*shown, 0]))
     _frame(scene, top, labels, unit)
     plot_w, plot_h = scene.width - LEFT - RIGHT, scene.height - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
+    labels_: list[Text] = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         if value is None:
             continue
         h = plot_h * value / top
+        if value > 0:
+            h = max(h, 1.0)  # a value above zero is never an invisible bar
+        x = LEFT + slot * i + slot * 0.15
         scene.shapes.append(
-            Rect(LEFT + slot * i + slot * 0.15, TOP + plot_h - h, slot * 0.7, h, PALETTE[0],
-                 f"{label}: {value:g}{unit}")
-        )  # fmt: skip
+            Rect(x, TOP + plot_h - h, slot * 0.7, h, PALETTE[0], f"{label}: {_figure(value)}{unit}")
+        )
+        labels_.append(
+            Text(x + slot * 0.35, TOP + plot_h - h - 3, f"{_figure(value)}{unit}", 9, "middle")
+        )
     for ref in reference:
+        if ref > top:
+            continue
         y = TOP + plot_h - plot_h * ref / top
         scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), PALETTE[2], 1, dash=True))
+    scene.shapes.extend(labels_)  # the values are written over the reference lines
+    if beyond and any(ref > top for ref in reference):
+        note = beyond.format(top=f"{_figure(top)}{unit}")
+        scene.shapes.append(Text(LEFT, scene.height - 5, note, 9))
     return scene
 
 
@@ -298,6 +325,7 @@ def completeness_scene(
         [float(v) if isinstance(v, int | float) else None for v in values],
         unit="%",
         reference=(90, 100),
+        beyond=tr(WORDS["scaled"]),
     )
 
 

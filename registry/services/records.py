@@ -41,7 +41,7 @@ from registry.models import (
     User,
 )
 from registry.schemas.records import DEVICE_TIME, BirthIn, DeathIn
-from registry.services import audit, delayed, duplicates
+from registry.services import audit, delayed, duplicates, numbers
 from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
@@ -470,9 +470,14 @@ def history(
 
 
 def search(
-    session: Session, actor: Actor, event_type: EventType, query: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    event_type: EventType,
+    query: dict[str, Any],
+    number_format: str = RegistrySettings.number_format,
 ) -> dict[str, Any]:
-    """A page of record summaries inside the actor's area, newest event first."""
+    """A page of record summaries inside the actor's area, newest event first (a registration
+    number as ``numbers.condition`` reads it, in ``number_format``)."""
     if actor.role not in DECLARERS:
         raise PermissionDenied("Only clerks and registrars search records.")
     pending = duplicates.open_count(Record.id, Record).label("pending")
@@ -494,7 +499,8 @@ def search(
         stmt = stmt.where(Record.area_path.startswith(area.path, autoescape=True))
     stmt = _by_name(stmt, event_type, query)
     if query.get("registration_number"):
-        stmt = stmt.where(Record.registration_number == query["registration_number"])
+        typed = query["registration_number"]
+        stmt = stmt.where(numbers.condition(session, number_format, event_type, typed))
     if query.get("status"):
         stmt = stmt.where(Record.status == query["status"])
     if query.get("date_from"):

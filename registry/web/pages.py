@@ -12,7 +12,7 @@ from registry.domain import EventType, Status
 from registry.errors import PermissionDenied, TooManyAttempts, ValidationFailed
 from registry.extensions import db_session, settings
 from registry.schemas.records import RecordQuery
-from registry.services import records, users
+from registry.services import records, users, worklist
 from registry.services.areas import search_areas
 from registry.services.scoping import require_role
 from registry.web import auth, hooks, lookups, messages
@@ -85,29 +85,37 @@ def language() -> BaseResponse:
 @bp.get("/")
 @auth.login_required
 def home() -> Response | BaseResponse:
-    """The work queue of the signed-in user's area (clerks and registrars)."""
+    """The work queue of the signed-in user's area (clerks and registrars), oldest first."""
     actor = auth.actor()
     if actor.role not in records.DECLARERS:
         landing = hooks.home_pages.get(actor.role.value)
         if landing:
             return redirect(url_for(landing))
         return page("welcome.html")
-    session_ = db_session()
+    session_, rules = db_session(), settings()
     sections = []
     for status, key in QUEUE:
-        lists = []
-        for event_type in EventType:
-            query = {"status": status.value, "per_page": QUEUE_SIZE, "page": 1}
-            found = records.search(session_, actor, event_type, query)
-            lists.append((event_type, found))
+        lists = [
+            (event_type, worklist.items(session_, rules, actor, event_type, status, QUEUE_SIZE))
+            for event_type in EventType
+        ]
         sections.append((key, lists))
     duplicates = None
     if hooks.duplicate_queue:
         duplicates = [
             row for provider in hooks.duplicate_queue for row in provider(session_, actor)
         ]
+    pending = None
+    if actor.role in records.REGISTRARS:
+        pending = worklist.pending_corrections(session_, actor)
     session_.commit()
-    return page("queue.html", sections=sections, duplicates=duplicates)
+    return page(
+        "queue.html",
+        sections=sections,
+        duplicates=duplicates,
+        corrections=pending,
+        level=rules.delayed_approval_level,
+    )
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -142,7 +150,8 @@ def search() -> Response:
     if asked:
         try:
             query = RecordQuery().load(args)
-            found = records.search(db_session(), actor, event_type, query)
+            number_format = settings().number_format
+            found = records.search(db_session(), actor, event_type, query, number_format)
         except ValidationError as exc:
             errors = flatten_errors(exc.messages)
             status = 422

@@ -10,6 +10,7 @@ the pages have their own session-authenticated download route.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, request
@@ -24,11 +25,13 @@ from registry.models import Area
 from registry.presentation import charts, formats
 from registry.services import stats
 from registry.services.scoping import require_role
+from registry.services.stats.query import ESTABLISHED_BY, NOT_STATED
 from registry.services.stats.suppression import TOTAL
 from registry.web import auth, messages
 from registry.web.blueprint import bp, page
 from registry.web.forms import flatten_errors
 from registry.web.i18n import gettext
+from registry.web.messages import N_
 
 DOWNLOADS = ("csv", "xlsx")
 DEFAULT_LEVEL = "district"
@@ -87,6 +90,82 @@ def _period_rows(result: stats.StatsResult, name: str) -> list[dict[str, Any]]:
     return list(out.values())
 
 
+#: ICD-10 chapter titles (``domain.ICD10_CHAPTERS``) marked for translation, by code range.
+CHAPTER_TITLES = {
+    "A00-B99": N_("Certain infectious and parasitic diseases"),
+    "C00-D48": N_("Neoplasms"),
+    "D50-D89": N_("Diseases of the blood and immune mechanism"),
+    "E00-E90": N_("Endocrine, nutritional and metabolic diseases"),
+    "F00-F99": N_("Mental and behavioural disorders"),
+    "G00-G99": N_("Diseases of the nervous system"),
+    "H00-H59": N_("Diseases of the eye and adnexa"),
+    "H60-H95": N_("Diseases of the ear and mastoid process"),
+    "I00-I99": N_("Diseases of the circulatory system"),
+    "J00-J99": N_("Diseases of the respiratory system"),
+    "K00-K93": N_("Diseases of the digestive system"),
+    "L00-L99": N_("Diseases of the skin and subcutaneous tissue"),
+    "M00-M99": N_("Diseases of the musculoskeletal system"),
+    "N00-N99": N_("Diseases of the genitourinary system"),
+    "O00-O99": N_("Pregnancy, childbirth and the puerperium"),
+    "P00-P96": N_("Certain conditions originating in the perinatal period"),
+    "Q00-Q99": N_("Congenital malformations and chromosomal abnormalities"),
+    "R00-R99": N_("Symptoms, signs and ill-defined conditions"),
+    "V01-Y98": N_("External causes of morbidity and mortality"),
+    "U00-U99": N_("Codes for special purposes"),
+    NOT_STATED: N_("Underlying cause not stated"),
+}
+INDICATORS = (
+    "crude_birth_rate",
+    "crude_death_rate",
+    "infant_mortality_rate",
+    "neonatal_mortality_rate",
+)
+
+
+def _causes(result: stats.StatsResult) -> dict[str, Any]:
+    """Deaths by ICD-10 chapter of the underlying cause, one column per way the cause was
+    established (never added up silently: the total column says so), and the ill-defined share."""
+    rows = [
+        r
+        for r in result.table("causes_by_chapter").rows
+        if r["sex"] == TOTAL and r["broad_age_group"] == TOTAL
+    ]
+    by_chapter: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = by_chapter.setdefault(str(r["icd10_chapter"]), {})
+        entry[str(r["established_by"])] = r["deaths"]
+    chapters: list[dict[str, Any]] = [
+        {
+            "code": code,
+            "title": gettext(CHAPTER_TITLES[code]) if code in CHAPTER_TITLES else code,
+            "counts": counts,
+        }
+        for code, counts in by_chapter.items()
+        if code != TOTAL and counts.get(TOTAL)
+    ]
+    chapters.sort(key=lambda c: -(c["counts"].get(TOTAL) or 0))
+    return {
+        "chapters": chapters,
+        "total": by_chapter.get(TOTAL, {}),
+        "ill_defined": result.table("ill_defined_causes").rows,
+    }
+
+
+def _rates(result: stats.StatsResult) -> list[dict[str, Any]]:
+    """A row per area: the four rates with their numerators, and completeness."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in result.table("rates").rows:
+        entry = out.setdefault(
+            str(r["area_code"]), {"area_code": r["area_code"], "area_name": r["area_name"]}
+        )
+        entry[str(r["indicator"])] = {
+            "value": r["value"],
+            "numerator": r["numerator"],
+            "completeness_pct": r["completeness_pct"],
+        }
+    return list(out.values())
+
+
 def _svg(markup: str) -> Markup:
     # Our own SVG from ``presentation.charts.to_svg``: every text and title in it is escaped there,
     # the colours come from its palette, and the labels are area codes, periods and age groups.
@@ -119,13 +198,15 @@ def statistics() -> Response:
     actor, session = auth.actor(), db_session()
     require_role(actor, stats.STATISTICIANS)
     values, errors, req = _args()
-    result = None
+    result = causes = rates = None
     drawn: list[Markup] = []
     status = 422 if errors else 200
     if req is not None:
         try:
             result = stats.compute(session, actor, req)
             drawn = _charts(session, actor, result)
+            causes = _causes(stats.compute(session, actor, replace(req, table="causes")))
+            rates = _rates(stats.compute(session, actor, replace(req, table="rates")))
         except ValidationFailed as exc:
             errors, status, result = flatten_errors(exc.errors), exc.status_code, None
     levels = _levels(actor.area_path)
@@ -145,6 +226,10 @@ def statistics() -> Response:
         if result
         else {},
         charts=drawn,
+        causes=causes,
+        rates=rates,
+        indicators=INDICATORS,
+        methods=ESTABLISHED_BY,
         tables=stats.TABLE_NAMES,
         downloads=DOWNLOADS,
         total=TOTAL,
