@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, jsonify, redirect, request, session, url_for
+from flask import Response, jsonify, redirect, request, session, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -16,7 +16,15 @@ from registry.services import records, users, worklist
 from registry.services.areas import search_areas
 from registry.services.scoping import require_role
 from registry.web import auth, hooks, lookups, messages
-from registry.web.blueprint import KIND_OF, KINDS, bp, page
+from registry.web.blueprint import (
+    KIND_OF,
+    KINDS,
+    bp,
+    discard,
+    flash_after_commit,
+    page,
+    unit_of_work,
+)
 from registry.web.forms import flatten_errors
 from registry.web.i18n import LANGUAGES, gettext
 
@@ -33,8 +41,12 @@ LOOKUP_LIMIT = 20
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@unit_of_work
 def login() -> Response | BaseResponse:
-    """Sign in with a username and password (throttled like the API)."""
+    """Sign in with a username and password (throttled like the API).
+
+    The one page that commits twice: the attempt is counted and committed before the password is
+    checked, so that simultaneous attempts all see it; the outcome commits with the request."""
     next_url = auth.safe_next(request.values.get("next"))
     if request.method == "GET":
         if auth.current() is not None:
@@ -47,26 +59,24 @@ def login() -> Response | BaseResponse:
     try:
         users.count_attempt(session_, settings(), username, address)
     except TooManyAttempts:
-        session_.rollback()
+        discard()
         error = gettext("Too many failed sign-ins; wait a few minutes and try again.")
         return page("login.html", 429, next=next_url, username=username, error=error)
     session_.commit()  # counted before the password is checked; a success gives it back
     user = users.authenticate(session_, settings(), username, password, address)
-    if user is None:
-        session_.commit()  # the audited failure
+    if user is None:  # the audited failure is committed with the request
         error = gettext("Wrong username or password.")
         return page("login.html", 401, next=next_url, username=username, error=error)
     auth.start(user)
-    session_.commit()
     return redirect(next_url or url_for("web.home"), 303)
 
 
 @bp.post("/logout")
+@unit_of_work
 def logout() -> BaseResponse:
     """Sign out: the server-side session ends (a copy of the cookie opens nothing any more)."""
     auth.end()
-    db_session().commit()
-    flash(gettext("You are signed out."), "info")
+    flash_after_commit(gettext("You are signed out."), "info")
     return redirect(url_for("web.login"), 303)
 
 
@@ -84,6 +94,7 @@ def language() -> BaseResponse:
 
 @bp.get("/")
 @auth.login_required
+@unit_of_work
 def home() -> Response | BaseResponse:
     """The work queue of the signed-in user's area (clerks and registrars), oldest first."""
     actor = auth.actor()
@@ -108,7 +119,6 @@ def home() -> Response | BaseResponse:
     pending = None
     if actor.role in records.REGISTRARS:
         pending = worklist.pending_corrections(session_, actor)
-    session_.commit()
     return page(
         "queue.html",
         sections=sections,
@@ -133,6 +143,7 @@ SEARCH_FIELDS = (
 
 @bp.get("/search")
 @auth.login_required
+@unit_of_work
 def search() -> Response:
     """Search births or deaths in your area by name, number, dates and area."""
     actor = auth.actor()
@@ -159,7 +170,6 @@ def search() -> Response:
             errors, status = flatten_errors(exc.errors), exc.status_code
         except PermissionDenied as exc:  # an area outside the user's: shown on the field
             errors, status = {"area": [exc.message]}, exc.status_code
-        db_session().commit()
     return page(
         "search.html",
         status,

@@ -28,7 +28,7 @@ from registry.services.scoping import require_role
 from registry.services.stats.query import ESTABLISHED_BY, NOT_STATED
 from registry.services.stats.suppression import TOTAL
 from registry.web import auth, messages
-from registry.web.blueprint import bp, page
+from registry.web.blueprint import bp, page, unit_of_work
 from registry.web.forms import flatten_errors
 from registry.web.i18n import gettext
 from registry.web.messages import N_
@@ -193,6 +193,7 @@ def _charts(session: Any, actor: Any, coverage: stats.StatsResult) -> list[Marku
 
 @bp.get("/statistics")
 @auth.login_required
+@unit_of_work
 def statistics() -> Response:
     """The coverage table of a year, period and level in your area, with charts and downloads."""
     actor, session = auth.actor(), db_session()
@@ -210,7 +211,6 @@ def statistics() -> Response:
         except ValidationFailed as exc:
             errors, status, result = flatten_errors(exc.errors), exc.status_code, None
     levels = _levels(actor.area_path)
-    session.commit()
     return page(
         "statistics.html",
         status,
@@ -238,6 +238,7 @@ def statistics() -> Response:
 
 @bp.get("/statistics/<string:table>.<string:fmt>")
 @auth.login_required
+@unit_of_work
 def statistics_download(table: str, fmt: str) -> Response | BaseResponse:
     """One table as CSV or XLSX (audited as an export, columns through the allowlist)."""
     actor = auth.actor()
@@ -251,7 +252,6 @@ def statistics_download(table: str, fmt: str) -> Response | BaseResponse:
     req = stats.StatsRequest(table=table, year=req.year, period=req.period, level=req.level)
     result = stats.export(session, actor, req, fmt)
     body = formats.render(result, fmt)
-    session.commit()
     return Response(
         body,
         content_type=formats.CONTENT_TYPES[fmt],
