@@ -26,7 +26,7 @@ def _messages(folder: str) -> set[str]:
 def test_every_message_of_the_pages_has_a_french_translation() -> None:
     """Run `pybabel extract/update/compile` (see babel.cfg) when this fails."""
     wanted = _messages("registry/web") | _messages("registry/templates")
-    wanted |= _messages("registry/services/stats")  # the charts' words, marked with N_
+    wanted |= _messages("registry/presentation")  # the charts' words, marked with N_
     with (CATALOGUES / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         po = read_po(f, locale="fr")
     with (CATALOGUES / "fr" / "LC_MESSAGES" / "messages.mo").open("rb") as f:
