@@ -643,3 +643,18 @@ def test_the_outbox_script_speaks_french(app: Flask, session: Session, client: F
         assert texts["fr"][key] != english, key
         assert not untranslated.find(texts["fr"][key]), key
     assert not ENGLISH_WORDS.search(" ".join(texts["fr"].values()))
+
+
+def test_the_api_names_why_a_certificate_is_invalid(client: FlaskClient, world: World) -> None:
+    """The API gives the category /verify translates, beside its English reason."""
+    expected = {
+        "damaged": "malformed",
+        "unknown key": "unknown_key",
+        "not in the ledger": "not_in_ledger",
+        "not ours": "malformed",
+        "superseded": "corrected",
+    }
+    for name, category in expected.items():
+        body = {"payload": world.payloads[name]}
+        answer = client.post("/api/v1/certificates/verify", json=body).get_json()
+        assert answer["reason_category"] == category, name
