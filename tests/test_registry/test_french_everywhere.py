@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 import certificates as certs
-from registry.models import CorrectionRequest, DuplicateCandidate
+from registry.models import CorrectionRequest, DuplicateCandidate, User
 from registry.services import certificates as certificate_service
 from registry.services.duplicates import DECISIONS
 from registry.web import i18n
@@ -309,6 +309,7 @@ def death(days_old: int) -> dict[str, Any]:
 class World:
     records: list[tuple[str, str]]  # (kind, record id)
     candidates: list[str]
+    others: dict[str, list[str]]  # values of the other route parameters, by name
     payloads: dict[str, str]  # what /verify is given, by the status it should answer
 
 
@@ -392,6 +393,15 @@ def world(
             ("deaths", declared_death),
         ],
         candidates=[*candidates, str(uuid.uuid4())],
+        others={
+            "request_id": [str(r.id) for r in session.scalars(select(CorrectionRequest))],
+            "serial": [lost, "2026-000999-7"],
+            "user_id": [str(u.id) for u in session.scalars(select(User))] + ["999999"],
+            "username": [u.username for u in session.scalars(select(User))],
+            "area_code": ["D11", "D21"],
+            "table": ["coverage"],
+            "fmt": ["csv"],
+        },
         payloads={
             "valid": valid,
             "superseded": old,
@@ -419,11 +429,7 @@ def get_routes(app: Flask) -> list[tuple[str, list[str]]]:
 
 def fill(endpoint: str, arguments: list[str], world: World) -> list[dict[str, str]]:
     """The parameter sets an endpoint is visited with; an unknown parameter fails the walk."""
-    values: dict[str, list[str]] = {
-        "candidate_id": world.candidates,
-        "table": ["coverage"],
-        "fmt": ["csv"],
-    }
+    values: dict[str, list[str]] = {"candidate_id": world.candidates, **world.others}
     combos: list[dict[str, str]] = [{}]
     for name in arguments:
         if name == "kind" and "record_id" in arguments:
