@@ -64,13 +64,17 @@ class PrintedFacts(Schema):
     key_id = fields.String()
 
 
+#: Besides a revocation's: why a certificate is superseded or invalid.
+VERIFY_CATEGORIES = ["corrected", "malformed", "unknown_key", "bad_signature", "not_in_ledger"]
+
+
 class VerifyOut(Schema):
     status = fields.String(
         required=True, validate=validate.OneOf(["valid", "superseded", "revoked", "invalid"])
     )
     reason = fields.String(allow_none=True)
     reason_category = fields.String(
-        allow_none=True, validate=validate.OneOf([*REVOCATION_CATEGORIES, "corrected"])
+        allow_none=True, validate=validate.OneOf([*REVOCATION_CATEGORIES, *VERIFY_CATEGORIES])
     )
     revoked_at = fields.DateTime(allow_none=True)
     superseded_at = IsoDate(allow_none=True)

@@ -422,6 +422,8 @@ PUBLIC_REASONS = {
     RevocationCategory.OTHER: "Revoked by the registry.",
 }
 NO_PUBLIC_REASON = "Revoked by the registry."
+#: Why a payload is invalid, as a category the pages can say in the reader's language.
+INVALID_CATEGORIES = {certs.UnknownKey: "unknown_key", certs.BadSignature: "bad_signature"}
 
 
 def _revoke_row(
@@ -538,7 +540,8 @@ def verify(
     try:
         facts = certs.verify_payload(payload.strip(), public_keys(session))
     except certs.VerificationError as exc:
-        return {"status": "invalid", "reason": str(exc), "facts": None}
+        why = INVALID_CATEGORIES.get(type(exc), "malformed")
+        return {"status": "invalid", "reason": str(exc), "reason_category": why, "facts": None}
     printed = {
         "kind": facts.kind,
         "registration_number": facts.registration_number,
@@ -554,7 +557,12 @@ def verify(
     }
     row = session.get(IssuedCertificate, facts.serial)
     if row is None:
-        return {"status": "invalid", "reason": "Not in this registry's ledger.", "facts": printed}
+        return {
+            "status": "invalid",
+            "reason": "Not in this registry's ledger.",
+            "reason_category": "not_in_ledger",
+            "facts": printed,
+        }
     if row.revoked_at is not None:
         reason, category = _public_reason(row.revocation_category)
         return {

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, make_response, render_template
 
 from registry.web import messages
-from registry.web.i18n import gettext
+from registry.web.i18n import DEFAULT, current_locale, gettext
 from registry.web.i18n import lazy_gettext as _l
 
 TITLES = {
@@ -27,6 +27,20 @@ TITLES = {
     500: _l("Something went wrong"),
     503: _l("The registry is unavailable"),
 }
+#: What a page says when the catalogue has no translation of the error's own message.
+DETAILS = {
+    400: _l("The request could not be read. Go back and try again."),
+    401: _l("Sign in to open this page."),
+    403: _l("Your role or area does not allow this."),
+    404: _l(
+        "There is no such page or record. Check the address or start again from the start page."
+    ),
+    405: _l("This address does not accept this kind of request."),
+    409: _l("This record was changed meanwhile; reload it and try again."),
+    413: _l("What was sent is too large."),
+    422: _l("Some fields are not valid."),
+    429: _l("Too many attempts; wait a few minutes and try again."),
+}
 
 
 def render_error(code: int, message: str | None, errors: Any) -> Response:
@@ -36,5 +50,8 @@ def render_error(code: int, message: str | None, errors: Any) -> Response:
         if code == 503:
             text = gettext("The registry database is unavailable; try again shortly.")
     else:
-        text = messages.translate(message) if message else str(title)
+        text = messages.translate(message) if message else ""
+        untranslated = text == message and current_locale() != DEFAULT
+        if not text or untranslated:  # never an English sentence on a French page
+            text = str(DETAILS.get(code, title))
     return make_response(render_template("error.html", code=code, title=title, message=text), code)

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -257,13 +258,13 @@ def test_verify_says_a_corrected_certificate_is_superseded(
               "evidence": "hospital notification"},
     )  # fmt: skip
     assert corrected.status_code == 200
-    on = date.today().isoformat()
+    shown_on = format_date(date.today(), "medium", locale="en")  # dates as the page's locale says
     ledger = web.text(web.get(f"/births/{rid}")).split('id="h-certificates"')[1]
-    assert f"Superseded by the correction of {on}." in ledger  # the registrar sees it too
+    assert f"Superseded by the correction of {shown_on}." in ledger  # the registrar sees it too
     web.post("/logout")
     text = web.text(web.post("/verify", {"payload": payload}))
     assert "Superseded: this certificate is genuine but no longer current" in text
-    assert f"Superseded by a correction on {on}: ask for a new certificate." in text
+    assert f"Superseded by a correction on {shown_on}: ask for a new certificate." in text
     assert "Amina Otieno" in text  # the name as printed on the paper in hand
     assert "clerk's typo" not in text and "hospital notification" not in text
 
