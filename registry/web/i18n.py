@@ -104,8 +104,11 @@ ACTIONS = {
     "token_issued": N_("API token issued"),
     "token_revoked": N_("API token revoked"),
     "password_changed": N_("Password changed"),
+    "password_reset": N_("Password reset by an administrator"),
     "user_created": N_("User created"),
     "user_deactivated": N_("User deactivated"),
+    "user_reactivated": N_("User reactivated"),
+    "user_updated": N_("User changed (role, area, facility or name)"),
     "signing_key_generated": N_("Signing key generated"),
     "match_model_trained": N_("Matching model trained"),
 }

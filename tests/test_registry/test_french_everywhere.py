@@ -589,7 +589,14 @@ def _audit_actions() -> tuple[set[str], set[str]]:
             prefixes.add(str(node.values[0].value))
 
     for path in (ROOT / "registry").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assigned: dict[str, list[ast.expr]] = {}  # an action kept in a variable first
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, []).append(node.value)
+        for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -598,7 +605,9 @@ def _audit_actions() -> tuple[set[str], set[str]]:
                 and node.func.value.id == "audit"
                 and len(node.args) >= 3
             ):
-                collect(node.args[2])
+                arg = node.args[2]
+                for value in assigned.get(arg.id, []) if isinstance(arg, ast.Name) else [arg]:
+                    collect(value)
     return literal, prefixes
 
 
