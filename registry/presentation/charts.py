@@ -16,6 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from babel import Locale
+from babel.numbers import format_decimal
+
 from registry.services.stats.model import StatsResult
 from registry.services.stats.suppression import TOTAL
 
@@ -92,6 +95,17 @@ class Scene:
     width: float = WIDTH
     height: float = HEIGHT
     shapes: list[Rect | Line | Text] = field(default_factory=list)
+    locale: str = "en"
+
+    def figure(self, value: float, unit: str = "") -> str:
+        """A value as a label in the scene's locale: three significant figures at most
+        (``0.125``, ``87.5``, ``1,250``; in French ``0,125``, ``87,5``, ``1 250``)."""
+        rounded = round(value) if abs(value) >= 1000 else float(f"{value:.3g}")
+        text = format_decimal(rounded, format="#,##0.###", locale=self.locale)
+        if unit == "%":  # spaced as the locale writes per cent ("0,5 %" in French)
+            pattern = Locale.parse(self.locale).percent_formats[None].pattern
+            return text + ("\u00a0%" if any(c in pattern for c in " \u00a0\u202f") else "%")
+        return text + unit
 
 
 def to_svg(scene: Scene) -> str:
@@ -147,8 +161,7 @@ def _frame(scene: Scene, top: float, x_labels: Sequence[str], unit: str = "") ->
         value = top * i / 4
         y = TOP + plot_h - plot_h * i / 4
         scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), "#dddddd"))
-        label = f"{value:g}{unit}" if value < 1000 else f"{value:,.0f}{unit}"
-        scene.shapes.append(Text(LEFT - 4, y + 3, label, 9, "end"))
+        scene.shapes.append(Text(LEFT - 4, y + 3, scene.figure(value, unit), 9, "end"))
     slot = plot_w / max(len(x_labels), 1)
     for i, label in enumerate(x_labels):
         x = LEFT + slot * (i + 0.5)
@@ -166,11 +179,6 @@ def _legend(scene: Scene, names: Sequence[str]) -> None:
         x += 14 + 7 * len(name) + 16
 
 
-def _figure(value: float) -> str:
-    """A value as a label: three significant figures at most (``0.125``, ``87.5``, ``1,250``)."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -179,6 +187,7 @@ def bar_chart(
     unit: str = "",
     reference: Sequence[float] = (),
     beyond: str = "",
+    locale: str = "en",
 ) -> Scene:
     """Vertical bars with their values written above them; None draws no bar (an empty cell).
 
@@ -186,7 +195,7 @@ def bar_chart(
     ``reference`` values that fall on it, and ``beyond`` (formatted with ``top``) is written
     at the foot when some do not.
     """
-    scene = Scene(title)
+    scene = Scene(title, locale=locale)
     shown = [v for v in values if v is not None]
     top = _nice_max(max([*shown, 0]))
     _frame(scene, top, labels, unit)
@@ -200,12 +209,11 @@ def bar_chart(
         if value > 0:
             h = max(h, 1.0)  # a value above zero is never an invisible bar
         x = LEFT + slot * i + slot * 0.15
+        shown_value = scene.figure(value, unit)
         scene.shapes.append(
-            Rect(x, TOP + plot_h - h, slot * 0.7, h, PALETTE[0], f"{label}: {_figure(value)}{unit}")
+            Rect(x, TOP + plot_h - h, slot * 0.7, h, PALETTE[0], f"{label}: {shown_value}")
         )
-        labels_.append(
-            Text(x + slot * 0.35, TOP + plot_h - h - 3, f"{_figure(value)}{unit}", 9, "middle")
-        )
+        labels_.append(Text(x + slot * 0.35, TOP + plot_h - h - 3, shown_value, 9, "middle"))
     for ref in reference:
         if ref > top:
             continue
@@ -213,16 +221,19 @@ def bar_chart(
         scene.shapes.append(Line(((LEFT, y), (LEFT + plot_w, y)), PALETTE[2], 1, dash=True))
     scene.shapes.extend(labels_)  # the values are written over the reference lines
     if beyond and any(ref > top for ref in reference):
-        note = beyond.format(top=f"{_figure(top)}{unit}")
+        note = beyond.format(top=scene.figure(top, unit))
         scene.shapes.append(Text(LEFT, scene.height - 5, note, 9))
     return scene
 
 
 def stacked_bar_chart(
-    title: str, labels: Sequence[str], series: Mapping[str, Sequence[int | None]]
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[int | None]],
+    locale: str = "en",
 ) -> Scene:
     """Bars stacked from the bottom in the order of ``series`` (None counts as 0)."""
-    scene = Scene(title)
+    scene = Scene(title, locale=locale)
     totals = [sum(s[i] or 0 for s in series.values()) for i in range(len(labels))]
     top = _nice_max(max([*totals, 0]))
     _frame(scene, top, labels)
@@ -244,10 +255,13 @@ def stacked_bar_chart(
 
 
 def line_chart(
-    title: str, labels: Sequence[str], series: Mapping[str, Sequence[int | None]]
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[int | None]],
+    locale: str = "en",
 ) -> Scene:
     """One line per series over the labels; a None breaks nothing, it is drawn as 0."""
-    scene = Scene(title)
+    scene = Scene(title, locale=locale)
     top = _nice_max(max([v or 0 for s in series.values() for v in s] + [0]))
     _frame(scene, top, labels)
     plot_w, plot_h = scene.width - LEFT - RIGHT, scene.height - TOP - BOTTOM
@@ -268,9 +282,10 @@ def pyramid(
     male: Sequence[int | None],
     female: Sequence[int | None],
     tr: Translate = _english,
+    locale: str = "en",
 ) -> Scene:
     """An age pyramid: youngest group at the bottom, males to the left, females to the right."""
-    scene = Scene(title, height=max(HEIGHT, 40 + 14 * len(groups) + 30))
+    scene = Scene(title, height=max(HEIGHT, 40 + 14 * len(groups) + 30), locale=locale)
     scene.shapes.append(Text(scene.width / 2, 20, title, 13, "middle"))
     centre = scene.width / 2
     half = (scene.width - 2 * 90) / 2
@@ -289,7 +304,7 @@ def pyramid(
             Rect(centre + 30, y + 1, wf, row_h - 2, PALETTE[1], f"{group} {female_word}: {f}")
         )
         scene.shapes.append(Text(centre, y + row_h - 3, group, 8, "middle"))
-    male_max = tr(WORDS["male max"]).format(top=f"{top:g}")
+    male_max = tr(WORDS["male max"]).format(top=scene.figure(top))
     scene.shapes.append(Text(centre - 30, base + 16, male_max, 9, "end"))
     scene.shapes.append(Text(centre + 30, base + 16, female_word, 9))
     return scene
@@ -303,7 +318,7 @@ def _rows(result: StatsResult, table: str) -> list[dict[str, object]]:
 
 
 def completeness_by_area(
-    coverage: StatsResult, kind: str = "births", tr: Translate = _english
+    coverage: StatsResult, kind: str = "births", tr: Translate = _english, locale: str = "en"
 ) -> str:
     """Bars: completeness within one year for each area (the year), with 90 % and 100 % lines."""
     rows = [
@@ -313,11 +328,16 @@ def completeness_by_area(
     ]
     labels = [str(r["area_code"]) for r in rows]
     values = [r["completeness_one_year_pct"] for r in rows]
-    return to_svg(completeness_scene(kind, labels, values, coverage.request.year, tr))
+    return to_svg(completeness_scene(kind, labels, values, coverage.request.year, tr, locale))
 
 
 def completeness_scene(
-    kind: str, labels: list[str], values: list[object], year: int, tr: Translate = _english
+    kind: str,
+    labels: list[str],
+    values: list[object],
+    year: int,
+    tr: Translate = _english,
+    locale: str = "en",
 ) -> Scene:
     return bar_chart(
         tr(TITLES[f"completeness {kind}"]).format(year=year),
@@ -326,11 +346,12 @@ def completeness_scene(
         unit="%",
         reference=(90, 100),
         beyond=tr(WORDS["scaled"]),
+        locale=locale,
     )
 
 
 def timeliness_scene(
-    coverage: StatsResult, kind: str = "births", tr: Translate = _english
+    coverage: StatsResult, kind: str = "births", tr: Translate = _english, locale: str = "en"
 ) -> Scene:
     rows = [
         r
@@ -346,17 +367,18 @@ def timeliness_scene(
         tr(TITLES[f"timeliness {kind}"]).format(year=coverage.request.year),
         periods,
         series,
+        locale,
     )
 
 
 def registrations_by_timeliness(
-    coverage: StatsResult, kind: str = "births", tr: Translate = _english
+    coverage: StatsResult, kind: str = "births", tr: Translate = _english, locale: str = "en"
 ) -> str:
     """Stacked bars: current, late and delayed registrations per period of occurrence."""
-    return to_svg(timeliness_scene(coverage, kind, tr))
+    return to_svg(timeliness_scene(coverage, kind, tr, locale))
 
 
-def monthly_scene(coverage: StatsResult, tr: Translate = _english) -> Scene:
+def monthly_scene(coverage: StatsResult, tr: Translate = _english, locale: str = "en") -> Scene:
     series: dict[str, list[int | None]] = {}
     months = [f"{m:02d}" for m in range(1, 13)]
     for kind in ("births", "deaths"):
@@ -366,15 +388,18 @@ def monthly_scene(coverage: StatsResult, tr: Translate = _english) -> Scene:
             if r["area_code"] == TOTAL and r["sex"] == TOTAL and r["timeliness"] == TOTAL
         }
         series[tr(WORDS[kind])] = [_int(rows.get(m)) for m in months]
-    return line_chart(tr(TITLES["monthly"]).format(year=coverage.request.year), months, series)
+    title = tr(TITLES["monthly"]).format(year=coverage.request.year)
+    return line_chart(title, months, series, locale)
 
 
-def births_and_deaths_by_month(coverage: StatsResult, tr: Translate = _english) -> str:
+def births_and_deaths_by_month(
+    coverage: StatsResult, tr: Translate = _english, locale: str = "en"
+) -> str:
     """Lines: registered births and deaths per month (from a monthly coverage result)."""
-    return to_svg(monthly_scene(coverage, tr))
+    return to_svg(monthly_scene(coverage, tr, locale))
 
 
-def pyramid_scene(deaths: StatsResult, tr: Translate = _english) -> Scene:
+def pyramid_scene(deaths: StatsResult, tr: Translate = _english, locale: str = "en") -> Scene:
     rows = _rows(deaths, "deaths_by_age_sex")
     groups = [
         g
@@ -388,12 +413,13 @@ def pyramid_scene(deaths: StatsResult, tr: Translate = _english) -> Scene:
         [by.get((g, "male")) for g in groups],
         [by.get((g, "female")) for g in groups],
         tr,
+        locale,
     )
 
 
-def death_age_pyramid(deaths: StatsResult, tr: Translate = _english) -> str:
+def death_age_pyramid(deaths: StatsResult, tr: Translate = _english, locale: str = "en") -> str:
     """The age pyramid of deaths (infant groups at the bottom)."""
-    return to_svg(pyramid_scene(deaths, tr))
+    return to_svg(pyramid_scene(deaths, tr, locale))
 
 
 def _int(value: object) -> int | None:

@@ -45,7 +45,7 @@ LEVELS = {
     "missing": ("missing", _l("missing on one side")),
 }
 FIELDS = evidence.FIELDS
-bp.add_app_template_filter(evidence.percent, "percent")
+bp.add_app_template_filter(evidence.percent, "posterior")
 
 
 def _person(summary: dict[str, Any]) -> str:

@@ -22,6 +22,8 @@ from typing import Any
 import flask_babel
 from flask import Flask, request, session
 
+from registry.services.stats.model import Note
+
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT = "en"
 
@@ -165,7 +167,26 @@ def moment(value: datetime | str | None) -> str:
     return f"{flask_babel.format_date(value, format='medium', rebase=False)} {when}"
 
 
+def note(value: object) -> str:
+    """A statistics note (``services.stats.model.Note``) in the page's language: its template
+    translated, its values shown as the page shows them (levels by name, dates by locale)."""
+    if not isinstance(value, Note):
+        return str(value)
+    return gettext(value.template, **{k: _note_value(k, v) for k, v in value.values.items()})
+
+
+def _note_value(key: str, value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(note(item) for item in value)
+    if key == "level":
+        return level_name(str(value))
+    if key == "cutoff":
+        return day(str(value))
+    return note(value)
+
+
 FILTERS = {
+    "note": note,
     "number": number,
     "percent": percent,
     "day": day,

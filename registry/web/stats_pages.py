@@ -30,7 +30,7 @@ from registry.services.stats.suppression import TOTAL
 from registry.web import auth, messages
 from registry.web.blueprint import bp, page, unit_of_work
 from registry.web.forms import flatten_errors
-from registry.web.i18n import gettext
+from registry.web.i18n import current_locale, gettext
 from registry.web.messages import N_
 
 DOWNLOADS = ("csv", "xlsx")
@@ -181,13 +181,14 @@ def _charts(session: Any, actor: Any, coverage: stats.StatsResult) -> list[Marku
         )
     by_age = stats.StatsRequest("deaths", req.year, "year", req.level)
     deaths = stats.compute(session, actor, by_age)
+    locale = current_locale()
     return [
-        _svg(charts.completeness_by_area(coverage, "births", gettext)),
-        _svg(charts.completeness_by_area(coverage, "deaths", gettext)),
-        _svg(charts.registrations_by_timeliness(coverage, "births", gettext)),
-        _svg(charts.registrations_by_timeliness(coverage, "deaths", gettext)),
-        _svg(charts.births_and_deaths_by_month(monthly, gettext)),
-        _svg(charts.death_age_pyramid(deaths, gettext)),
+        _svg(charts.completeness_by_area(coverage, "births", gettext, locale)),
+        _svg(charts.completeness_by_area(coverage, "deaths", gettext, locale)),
+        _svg(charts.registrations_by_timeliness(coverage, "births", gettext, locale)),
+        _svg(charts.registrations_by_timeliness(coverage, "deaths", gettext, locale)),
+        _svg(charts.births_and_deaths_by_month(monthly, gettext, locale)),
+        _svg(charts.death_age_pyramid(deaths, gettext, locale)),
     ]
 
 

@@ -77,7 +77,7 @@ def test_causes_of_death_and_rates_are_on_the_page(web: Web, session: Session) -
     ]
     assert "Symptoms, signs and ill-defined conditions" in causes
     ill = text.split('id="ill-defined"')[1].split("</table>")[0]
-    assert "Verbal autopsy" in ill and "100.0 %" in ill
+    assert "Verbal autopsy" in ill and "100.0\u00a0%" in ill  # a no-break space before %
     rates = text.split('id="rates"')[1].split("</table>")[0]
     for name in ("Crude birth rate", "Crude death rate", "Infant mortality rate"):
         assert name in rates

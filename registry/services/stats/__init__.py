@@ -17,7 +17,15 @@ from registry.models import Area
 from registry.services import audit
 from registry.services.scoping import Actor, require_role
 from registry.services.stats.denominators import Denominators
-from registry.services.stats.model import PERIODS, TABLE_NAMES, StatsRequest, StatsResult, Table
+from registry.services.stats.model import (
+    N_,
+    PERIODS,
+    TABLE_NAMES,
+    Note,
+    StatsRequest,
+    StatsResult,
+    Table,
+)
 from registry.services.stats.tables import BUILDERS, Context, level_areas
 
 __all__ = [
@@ -101,16 +109,39 @@ def compute(session: Session, actor: Actor, request: StatsRequest) -> StatsResul
     )
     tables = BUILDERS[request.table](ctx)
     described = [a.code for a in areas] + ([scope_code] if scope_code else [])
-    notes = [
-        f"Registered events that occurred in {request.year}, registered on or before "
-        f"{cutoff.isoformat()} (the registration cut-off), current versions only, in "
-        f"{scope_code or 'every area'} by {request.level}.",
-    ]
+    if scope_code:
+        scope = Note(
+            N_(
+                "Registered events that occurred in %(year)s, registered on or before %(cutoff)s "
+                "(the registration cut-off), current versions only, in %(scope)s by %(level)s."
+            ),
+            year=request.year,
+            cutoff=cutoff.isoformat(),
+            scope=scope_code,
+            level=request.level,
+        )
+    else:
+        scope = Note(
+            N_(
+                "Registered events that occurred in %(year)s, registered on or before %(cutoff)s "
+                "(the registration cut-off), current versions only, in every area by %(level)s."
+            ),
+            year=request.year,
+            cutoff=cutoff.isoformat(),
+            level=request.level,
+        )
+    notes = [scope]
     missing = [c for c in described if denominators.get(c) is None]
     if missing:
         notes.append(
-            f"No denominator for {', '.join(missing)} in {request.year}: their estimated "
-            "events, completeness and rates are left empty."
+            Note(
+                N_(
+                    "No denominator for %(areas)s in %(year)s: their estimated events, "
+                    "completeness and rates are left empty."
+                ),
+                areas=", ".join(missing),
+                year=request.year,
+            )
         )
     primary = sum(len(c.primary) for c in ctx.cubes)
     secondary = sum(len(c.secondary) for c in ctx.cubes)
@@ -122,10 +153,16 @@ def compute(session: Session, actor: Actor, request: StatsRequest) -> StatsResul
     }
     if request.public:
         notes.append(
-            f"Public table: counts from 1 to {request.threshold - 1} are suppressed (zeros are "
-            f"shown), and {secondary} more cell(s) are suppressed so that no hidden count can "
-            "be worked out from the totals; measures computed from a hidden count are hidden "
-            "too."
+            Note(
+                N_(
+                    "Public table: counts from 1 to %(top)s are suppressed (zeros are shown), and "
+                    "%(secondary)s more cell(s) are suppressed so that no hidden count can be "
+                    "worked out from the totals; measures computed from a hidden count are hidden "
+                    "too."
+                ),
+                top=request.threshold - 1,
+                secondary=secondary,
+            )
         )
     return StatsResult(
         request=request,

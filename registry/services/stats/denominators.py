@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain import EventType
 from registry.models import Area, Denominator
+from registry.services.stats.model import N_, Note
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Resolved:
     population_female: int
     crude_birth_rate: Decimal
     crude_death_rate: Decimal
-    source: str  # "own row" or "sum of D11, D12"
+    source: Note  # "own row" or "sum of D11, D12"
 
     @property
     def population_total(self) -> int:
@@ -95,7 +96,7 @@ class Denominators:
                 row.population_female,
                 Decimal(row.crude_birth_rate),
                 Decimal(row.crude_death_rate),
-                "own row",
+                Note(N_("own row")),
             )
         kids = sorted(self.children.get(code, []))
         parts = [(kid, self.get(kid)) for kid in kids]
@@ -117,21 +118,26 @@ class Denominators:
             sum(p.population_female for p in resolved),
             weighted([(p.crude_birth_rate, p.population_total) for p in resolved]),
             weighted([(p.crude_death_rate, p.population_total) for p in resolved]),
-            f"sum of {', '.join(kids)}",
+            Note(N_("sum of %(areas)s"), areas=", ".join(kids)),
         )
 
-    def describe(self, codes: list[str]) -> str:
+    def describe(self, codes: list[str]) -> Note:
         """One sentence on where each area's denominator came from."""
         parts = []
         for code in codes:
             resolved = self.get(code)
             if resolved is None:
-                parts.append(f"{code}: none (missing for {', '.join(self.missing[code])})")
+                lacking = ", ".join(self.missing[code])
+                source = Note(N_("none (missing for %(areas)s)"), areas=lacking)
             else:
-                parts.append(f"{code}: {resolved.source}")
-        return (
-            f"Denominators for {self.year} from the denominators table (an area's own row, else "
-            "the sum of its children's populations with population-weighted crude rates): "
-            + "; ".join(parts)
-            + "."
+                source = resolved.source
+            parts.append(Note(N_("%(area)s: %(source)s"), area=code, source=source))
+        return Note(
+            N_(
+                "Denominators for %(year)s from the denominators table (an area's own row, else "
+                "the sum of its children's populations with population-weighted crude rates): "
+                "%(parts)s."
+            ),
+            year=self.year,
+            parts=parts,
         )
