@@ -14,6 +14,7 @@ at a level's threshold falls on the same side in both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -54,7 +55,9 @@ def _jaro_winkler(a: str, b: str, tokens: bool, cutoff: float) -> float:
     return sim
 
 
+@functools.lru_cache(maxsize=8192)
 def _skeleton(text: str) -> str:
+    # The left name meets every candidate: its skeleton is worked out once.
     return name_skeleton(" ".join(sorted(text.split())))
 
 

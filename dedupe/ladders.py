@@ -86,12 +86,14 @@ class Ladder:
     kind: str
     rungs: tuple[Level, ...]
     _tests: tuple[Test, ...] = field(init=False, repr=False, compare=False)
+    _indexed: tuple[tuple[int, Test], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         tests = tuple(level.test for level in self.rungs[:-1])
         if self.rungs[-1].test is not None or any(test is None for test in tests):
             raise ValueError(f"ladder {self.kind!r}: every level but the last needs a test")
         object.__setattr__(self, "_tests", tests)
+        object.__setattr__(self, "_indexed", tuple(enumerate(tests)))
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -119,12 +121,10 @@ class Ladder:
 
     def first(self, facts: Any) -> int:
         """The level of one pair: its tests in order, the first that holds."""
-        index = 0
-        for test in self._tests:
+        for index, test in self._indexed:
             if test(facts):
                 return index
-            index += 1
-        return index
+        return len(self._indexed)
 
     def select(self, facts: Any) -> npt.NDArray[np.int64]:
         """The level of each pair of a batch whose facts are arrays."""
