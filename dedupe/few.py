@@ -201,6 +201,7 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
     ]
     left = texts[0]
     seen: dict[str, dict[str, tuple[int, float]]] = {spec.column: {} for spec in specs}
+    seen_dates: dict[str, dict[ParsedDate, tuple[int, bool]]] = {column: {} for column in dates}
     out = []
     for k in range(1, len(batch)):
         right = texts[k]
@@ -208,18 +209,23 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
         sims: list[float] = []
         complete: dict[str, bool] = {}
         for spec in specs:
+            # The left value is the same throughout: as the vectorised path, each distinct
+            # pair of values is compared once.
             if spec.kind == "date":
                 column = dates[spec.column]
-                level, complete[spec.column] = _date_level(column[0], column[k], window)
+                date = column[k]
+                known = seen_dates[spec.column].get(date)
+                if known is None:
+                    known = seen_dates[spec.column][date] = _date_level(column[0], date, window)
+                level, complete[spec.column] = known
                 sim = _NAN
             else:
-                # The left value is the same throughout: as the vectorised path, each
-                # distinct pair of values is compared once.
                 value = right[spec.column]
                 found = seen[spec.column].get(value)
                 if found is None:
-                    found = _string_level(spec, left[spec.column], value, unusable)
-                    seen[spec.column][value] = found
+                    found = seen[spec.column][value] = _string_level(
+                        spec, left[spec.column], value, unusable
+                    )
                 level, sim = found
             levels.append(level)
             sims.append(sim)
