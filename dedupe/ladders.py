@@ -128,9 +128,13 @@ class Ladder:
 
     def select(self, facts: Any) -> npt.NDArray[np.int64]:
         """The level of each pair of a batch whose facts are arrays."""
-        conditions = [np.asarray(test(facts), dtype=np.bool_) for test in self._tests]
-        rungs = range(len(self._tests))
-        return np.asarray(np.select(conditions, rungs, len(self._tests)), dtype=np.int64)
+        conditions = [test(facts) for test in self._tests]
+        # np.select's order (the first test that holds wins), from the last test back: a few
+        # np.where on small batches cost less than np.select's broadcasting.
+        level = np.full(np.shape(conditions[0]), len(conditions), dtype=np.int64)
+        for index in range(len(conditions) - 1, -1, -1):
+            level = np.where(conditions[index], index, level)
+        return level
 
 
 NAME = Ladder(
