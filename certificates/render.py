@@ -78,31 +78,21 @@ def qr_name(name: str) -> str:
     return name[:cut].rstrip() + "…"
 
 
-def _birth_facts(record: BirthRecord, issue: Issue) -> CertificateFacts:
-    return CertificateFacts(
-        kind="birth",
-        registration_number=record.registration_number,
-        serial=issue.serial,
-        name=qr_name(record.child_name),
-        event_date=record.date_of_birth,
-        issue_date=issue.issue_date,
-        mother_name=qr_name(record.mother_name),
-        father_name=qr_name(record.father_name) if record.father_name else None,
-        copy_number=issue.copy_number,
-    )
+def _birth_claims(record: BirthRecord) -> dict[str, Any]:
+    return {
+        "name": qr_name(record.child_name),
+        "event_date": record.date_of_birth,
+        "mother_name": qr_name(record.mother_name),
+        "father_name": qr_name(record.father_name) if record.father_name else None,
+    }
 
 
-def _death_facts(record: DeathRecord, issue: Issue) -> CertificateFacts:
-    return CertificateFacts(
-        kind="death",
-        registration_number=record.registration_number,
-        serial=issue.serial,
-        name=qr_name(record.deceased_name),
-        event_date=record.date_of_death,
-        issue_date=issue.issue_date,
-        date_of_birth=record.date_of_birth,
-        copy_number=issue.copy_number,
-    )
+def _death_claims(record: DeathRecord) -> dict[str, Any]:
+    return {
+        "name": qr_name(record.deceased_name),
+        "event_date": record.date_of_death,
+        "date_of_birth": record.date_of_birth,
+    }
 
 
 def facts_of(record: Record, issue: Issue) -> CertificateFacts:
@@ -344,17 +334,29 @@ class _Event:
         kind: ``birth`` or ``death``: the title's label and the QR payload's claim.
         cells: The rows of the event's own facts (before the registration rows), given the
             record, the printed sex and the "not recorded" dash.
-        facts: The facts signed into the QR payload.
+        claims: The event's own facts signed into the QR payload (name, event date, the
+            parents' names or the date of birth).
     """
 
     kind: str
     cells: Callable[[Any, str, str], list[list[_Cell]]]
-    facts: Callable[[Any, Issue], CertificateFacts]
+    claims: Callable[[Any], dict[str, Any]]
+
+    def facts(self, record: Record, issue: Issue) -> CertificateFacts:
+        """The facts signed into the QR payload: the issue's, and the event's own claims."""
+        return CertificateFacts(
+            kind=self.kind,
+            registration_number=record.registration_number,
+            serial=issue.serial,
+            issue_date=issue.issue_date,
+            copy_number=issue.copy_number,
+            **self.claims(record),
+        )
 
 
 _EVENTS: tuple[tuple[type, _Event], ...] = (
-    (BirthRecord, _Event("birth", _birth_cells, _birth_facts)),
-    (DeathRecord, _Event("death", _death_cells, _death_facts)),
+    (BirthRecord, _Event("birth", _birth_cells, _birth_claims)),
+    (DeathRecord, _Event("death", _death_cells, _death_claims)),
 )
 
 
@@ -683,9 +685,7 @@ def render_birth_certificate(
     options: RenderOptions | None = None,
 ) -> bytes:
     """:func:`render_certificate` for a caller that means a birth (anything else is refused)."""
-    if not isinstance(record, BirthRecord):
-        raise InvalidCertificateData("render_birth_certificate needs a BirthRecord")
-    return render_certificate(record, issue, signer, options=options)
+    return _render_as(BirthRecord, "render_birth_certificate", record, issue, signer, options)
 
 
 def render_death_certificate(
@@ -696,6 +696,17 @@ def render_death_certificate(
     options: RenderOptions | None = None,
 ) -> bytes:
     """:func:`render_certificate` for a caller that means a death (anything else is refused)."""
-    if not isinstance(record, DeathRecord):
-        raise InvalidCertificateData("render_death_certificate needs a DeathRecord")
+    return _render_as(DeathRecord, "render_death_certificate", record, issue, signer, options)
+
+
+def _render_as(
+    cls: type,
+    caller: str,
+    record: Record,
+    issue: Issue,
+    signer: Signer,
+    options: RenderOptions | None,
+) -> bytes:
+    if not isinstance(record, cls):
+        raise InvalidCertificateData(f"{caller} needs a {cls.__name__}")
     return render_certificate(record, issue, signer, options=options)
