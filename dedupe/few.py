@@ -3,9 +3,11 @@
 :func:`dedupe.compare.compare` works on numpy arrays over a prepared :class:`~dedupe.records.
 Table`: one pass of C code per field however many pairs there are, but a fixed cost per call
 that dominates when a declaration meets a couple of dozen candidates. :func:`weights` computes
-the same weights pair by pair with the same normalisation, the same rapidfuzz scorers and the
-same rules (swapped names, twins, siblings), so that :func:`dedupe.matching.score_candidates`
-can tell at once when no candidate reaches the threshold. A property test holds the two equal;
+the same weights pair by pair with the same normalisation, the same rapidfuzz scorers, the same
+ladders (:mod:`dedupe.ladders`, tried level by level with :meth:`~dedupe.ladders.Ladder.first`)
+and the same rules (swapped names, twins, siblings: :func:`dedupe.ladders.vetoes`), so that
+:func:`dedupe.matching.score_candidates` can tell at once when no candidate reaches the
+threshold. A property test holds the two equal;
 the explained result still comes from the vectorised path.
 
 Similarities are rounded to float32 where the vectorised path stores them so, so that a value

@@ -27,7 +27,7 @@ required)::
     }
 
 Field kinds and their comparison levels (best first; a missing value is the neutral level
-``missing`` with weight 0):
+``missing`` with weight 0), each defined once with its test in :mod:`dedupe.ladders`:
 
 =========  ==================================================================
 ``name``   exact, close (Jaro-Winkler >= t0), phonetic (same consonant skeleton),
