@@ -7,8 +7,8 @@ the same weights pair by pair with the same normalisation, the same rapidfuzz sc
 ladders (:mod:`dedupe.ladders`, tried level by level with :meth:`~dedupe.ladders.Ladder.first`)
 and the same rules (swapped names, twins, siblings: :func:`dedupe.ladders.vetoes`), so that
 :func:`dedupe.matching.score_candidates` can tell at once when no candidate reaches the
-threshold. A property test holds the two equal;
-the explained result still comes from the vectorised path.
+threshold. A property test holds the two equal; the explained result still comes from the
+vectorised path.
 
 Similarities are rounded to float32 where the vectorised path stores them so, so that a value
 at a level's threshold falls on the same side in both.

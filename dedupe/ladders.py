@@ -46,10 +46,14 @@ __all__ = [
     "EXACT",
     "ID",
     "LADDERS",
+    "MOTHER_AGREES",
     "NAME",
+    "SIBLING_DAYS",
     "TEXT",
     "Ladder",
     "Level",
+    "unlike_level",
+    "vetoes",
 ]
 
 #: A level's test: facts (scalars or arrays) in, a truth value (or a boolean array) out.
