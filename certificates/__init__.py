@@ -4,10 +4,9 @@ Public API
 ----------
 Rendering (all return or write PDF; A4 by default, Letter with ``RenderOptions(paper=...)``)::
 
-    render_birth_certificate(record: BirthRecord, issue: Issue, signer: Signer, *,
-                             options: RenderOptions | None = None) -> bytes
-    render_death_certificate(record: DeathRecord, issue: Issue, signer: Signer, *,
-                             options: RenderOptions | None = None) -> bytes
+    render_certificate(record: BirthRecord | DeathRecord, issue: Issue, signer: Signer, *,
+                       options: RenderOptions | None = None) -> bytes
+    render_birth_certificate(...), render_death_certificate(...)  # the same, for one type only
     render_batch(items: Iterable[tuple[BirthRecord | DeathRecord, Issue]], out: BinaryIO,
                  signer: Signer, *, options: RenderOptions | None = None,
                  chunk_size: int = 200, progress: Callable[[int], None] | None = None) -> int
@@ -40,6 +39,10 @@ Signed QR payloads (CBOR claims in COSE_Sign1, Ed25519, zlib, base45, prefix ``C
     facts_of(record, issue) -> CertificateFacts     # what the QR of a certificate carries
                                                     # (names over 100 characters shortened, "…")
     signer.sign(facts) -> str                       # the QR payload text
+    PREFIX                                          # "CRVS1:", what every payload starts with
+    read_qr(image: bytes, *, max_pixels: int | None = None) -> str
+                                                    # the payload of the QR code in PNG or
+                                                    # JPEG bytes (raises UnreadableImage)
 
 The command line ``python -m certificates verify PAYLOAD_OR_IMAGE --public-key KEY.pem``
 checks a payload offline (see :mod:`certificates.cli`).
@@ -51,6 +54,7 @@ Exceptions
     CertificateError
     ├── FontNotFound            a script's font is not installed (names the Debian package)
     ├── InvalidCertificateData  a value cannot be printed (bad seal image, unknown language)
+    ├── UnreadableImage         no certificate QR code can be read from an image (.reason)
     └── VerificationError       a QR payload cannot be trusted
         ├── MalformedPayload    not a payload of ours
         ├── UnknownKey          signed with a key id not among the public keys given
@@ -67,13 +71,21 @@ from .errors import (
     InvalidCertificateData,
     MalformedPayload,
     UnknownKey,
+    UnreadableImage,
     VerificationError,
 )
 from .labels import LABELS
 from .models import BirthRecord, DeathRecord, Issue, Paper, RenderOptions, Sex
-from .render import facts_of, render_birth_certificate, render_death_certificate
+from .qr import read_qr
+from .render import (
+    facts_of,
+    render_birth_certificate,
+    render_certificate,
+    render_death_certificate,
+)
 from .serial import check_serial, make_serial
 from .signing import (
+    PREFIX,
     CertificateFacts,
     Signer,
     VerifiedCertificate,
@@ -83,6 +95,7 @@ from .signing import (
 
 __all__ = [
     "LABELS",
+    "PREFIX",
     "BadSignature",
     "BirthRecord",
     "CertificateError",
@@ -97,14 +110,17 @@ __all__ = [
     "Sex",
     "Signer",
     "UnknownKey",
+    "UnreadableImage",
     "VerificationError",
     "VerifiedCertificate",
     "check_serial",
     "facts_of",
     "generate_signing_key",
     "make_serial",
+    "read_qr",
     "render_batch",
     "render_birth_certificate",
+    "render_certificate",
     "render_death_certificate",
     "verify_payload",
 ]

@@ -6,8 +6,8 @@
     python -m certificates keygen --out-dir DIR
 
 ``verify`` takes the payload text (``CRVS1:...``) or the path of a PNG or JPEG showing the QR
-code (decoded with zxing-cpp), prints the facts and exits 0, or prints one line giving the
-reason and exits 1. No traceback is ever printed. Offline it cannot know the register: a
+code (read by :func:`certificates.read_qr`), prints the facts and exits 0, or prints one line
+giving the reason and exits 1. No traceback is ever printed. Offline it cannot know the register: a
 genuine signature says the certificate was issued as printed; whether it was since revoked or
 superseded by a correction is only known online, and the output says so (``current: ...``).
 """
@@ -19,7 +19,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .errors import MalformedPayload, VerificationError
+from .errors import MalformedPayload, UnreadableImage, VerificationError
+from .qr import read_qr
 from .signing import PREFIX, generate_signing_key, verify_payload
 
 _MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -38,26 +39,18 @@ class _Failure(Exception):
 
 def _read_qr(path: str) -> str:
     try:
-        import zxingcpp
-        from PIL import Image
-    except ImportError:
-        raise _Failure("reading images needs the packages zxing-cpp and pillow") from None
-    try:
         if os.path.getsize(path) > _MAX_IMAGE_BYTES:
             raise _Failure(f"image too large: {path}")
-        with Image.open(path) as image:
-            image.load()
-            results = zxingcpp.read_barcodes(image.convert("L"))
-    except _Failure:
-        raise
+        with open(path, "rb") as handle:
+            image = handle.read(_MAX_IMAGE_BYTES + 1)
     except OSError as exc:
         raise _Failure(f"cannot read image {path}: {exc.strerror or type(exc).__name__}") from None
-    except Exception as exc:
-        raise _Failure(f"cannot read image {path}: {type(exc).__name__}") from None
-    texts = [result.text for result in results if result.text.startswith(PREFIX)]
-    if not texts:
-        raise _Failure(f"malformed payload: no certificate QR code found in {path}")
-    return str(texts[0])
+    try:
+        return read_qr(image)
+    except UnreadableImage as exc:
+        if exc.reason == "no_code":
+            raise _Failure(f"malformed payload: no certificate QR code found in {path}") from None
+        raise _Failure(f"cannot read image {path}: {exc}") from None
 
 
 def _read_keys(paths: Sequence[str]) -> list[bytes]:

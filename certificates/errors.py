@@ -5,6 +5,7 @@
     CertificateError
     ├── FontNotFound          a script's font is not installed (names the Debian package)
     ├── InvalidCertificateData  a value cannot be printed (bad seal image, bad serial, ...)
+    ├── UnreadableImage       no certificate QR code can be read from an image (``reason``)
     └── VerificationError     a QR payload cannot be trusted
         ├── MalformedPayload  not a payload of ours (prefix, base45, zlib, CBOR, COSE shape)
         ├── UnknownKey        signed with a key id that is not among the public keys given
@@ -24,6 +25,20 @@ class FontNotFound(CertificateError):
 
 class InvalidCertificateData(CertificateError):
     """A value given for a certificate cannot be printed."""
+
+
+class UnreadableImage(CertificateError):
+    """:func:`certificates.read_qr` found no certificate QR code in the image it was given.
+
+    ``reason`` says why, for callers that word it their own way: ``format`` (not PNG or JPEG
+    bytes), ``pixels`` (more pixels than allowed), ``damaged`` (the image cannot be decoded)
+    or ``no_code`` (no QR code starting with the payload prefix). The message is a short
+    English text.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class VerificationError(CertificateError):

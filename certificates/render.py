@@ -13,6 +13,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -77,6 +78,23 @@ def qr_name(name: str) -> str:
     return name[:cut].rstrip() + "…"
 
 
+def _birth_claims(record: BirthRecord) -> dict[str, Any]:
+    return {
+        "name": qr_name(record.child_name),
+        "event_date": record.date_of_birth,
+        "mother_name": qr_name(record.mother_name),
+        "father_name": qr_name(record.father_name) if record.father_name else None,
+    }
+
+
+def _death_claims(record: DeathRecord) -> dict[str, Any]:
+    return {
+        "name": qr_name(record.deceased_name),
+        "event_date": record.date_of_death,
+        "date_of_birth": record.date_of_birth,
+    }
+
+
 def facts_of(record: Record, issue: Issue) -> CertificateFacts:
     """Return the facts of a certificate that go into its signed QR payload.
 
@@ -88,29 +106,11 @@ def facts_of(record: Record, issue: Issue) -> CertificateFacts:
         Kind, registration number, serial, name, event date, issue date, the parents' names
         (birth) or date of birth (death), and the copy number. Names are as printed (case and
         script kept), shortened by :func:`qr_name` when very long.
+
+    Raises:
+        InvalidCertificateData: If the record is neither a birth nor a death.
     """
-    if isinstance(record, BirthRecord):
-        return CertificateFacts(
-            kind="birth",
-            registration_number=record.registration_number,
-            serial=issue.serial,
-            name=qr_name(record.child_name),
-            event_date=record.date_of_birth,
-            issue_date=issue.issue_date,
-            mother_name=qr_name(record.mother_name),
-            father_name=qr_name(record.father_name) if record.father_name else None,
-            copy_number=issue.copy_number,
-        )
-    return CertificateFacts(
-        kind="death",
-        registration_number=record.registration_number,
-        serial=issue.serial,
-        name=qr_name(record.deceased_name),
-        event_date=record.date_of_death,
-        issue_date=issue.issue_date,
-        date_of_birth=record.date_of_birth,
-        copy_number=issue.copy_number,
-    )
+    return _event_of(record).facts(record, issue)
 
 
 def _fmt(points: list[tuple[float, float]]) -> str:
@@ -298,6 +298,76 @@ class _Box:
     height: float
 
 
+def _birth_cells(record: BirthRecord, sex: str, dash: str) -> list[list[_Cell]]:
+    return [
+        [_cell("child_name", record.child_name)],
+        [_cell("sex", sex, 1), _cell("date_of_birth", record.date_of_birth.isoformat(), 1)],
+        [_cell("place_of_birth", record.place_of_birth)],
+        [_cell("mother_name", record.mother_name)],
+        [_cell("father_name", record.father_name or dash)],
+    ]
+
+
+def _death_cells(record: DeathRecord, sex: str, dash: str) -> list[list[_Cell]]:
+    age = dash if record.age_years is None else str(record.age_years)
+    born = record.date_of_birth.isoformat() if record.date_of_birth else dash
+    cause = [[_cell("cause_of_death", record.cause_of_death or dash)]]
+    if record.cause_sequence:
+        cause.append([_Cell("cause_sequence", tuple(record.cause_sequence))])
+    return [
+        [_cell("deceased_name", record.deceased_name)],
+        [_cell("sex", sex, 1), _cell("age", age, 1)],
+        [
+            _cell("date_of_death", record.date_of_death.isoformat(), 1),
+            _cell("date_of_birth", born, 1),
+        ],
+        [_cell("place_of_death", record.place_of_death)],
+        *cause,
+    ]
+
+
+@dataclass(frozen=True)
+class _Event:
+    """What differs between a birth and a death certificate, decided once per record.
+
+    Attributes:
+        kind: ``birth`` or ``death``: the title's label and the QR payload's claim.
+        cells: The rows of the event's own facts (before the registration rows), given the
+            record, the printed sex and the "not recorded" dash.
+        claims: The event's own facts signed into the QR payload (name, event date, the
+            parents' names or the date of birth).
+    """
+
+    kind: str
+    cells: Callable[[Any, str, str], list[list[_Cell]]]
+    claims: Callable[[Any], dict[str, Any]]
+
+    def facts(self, record: Record, issue: Issue) -> CertificateFacts:
+        """The facts signed into the QR payload: the issue's, and the event's own claims."""
+        return CertificateFacts(
+            kind=self.kind,
+            registration_number=record.registration_number,
+            serial=issue.serial,
+            issue_date=issue.issue_date,
+            copy_number=issue.copy_number,
+            **self.claims(record),
+        )
+
+
+_EVENTS: tuple[tuple[type, _Event], ...] = (
+    (BirthRecord, _Event("birth", _birth_cells, _birth_claims)),
+    (DeathRecord, _Event("death", _death_cells, _death_claims)),
+)
+
+
+def _event_of(record: object) -> _Event:
+    """The event a record registers; the one place a certificate's type is decided."""
+    for cls, event in _EVENTS:
+        if isinstance(record, cls):
+            return event
+    raise InvalidCertificateData("record must be a BirthRecord or a DeathRecord")
+
+
 class PageRenderer:
     """Draws certificate pages on a canvas; one per document, reusing its forms.
 
@@ -344,7 +414,7 @@ class PageRenderer:
     def _color(self, rgb: tuple[float, float, float]) -> None:
         self.canvas.setFillColorRGB(*rgb)
 
-    def _cells(self, record: Record, issue: Issue) -> list[list[_Cell]]:
+    def _cells(self, event: _Event, record: Record, issue: Issue) -> list[list[_Cell]]:
         dash = self.labels[0]["not_recorded"]
         sex = self._both(f"sex_{record.sex.value}") if isinstance(record.sex, Sex) else dash
         tail = [
@@ -358,34 +428,7 @@ class PageRenderer:
                 _cell("serial", issue.serial, 1),
             ],
         ]
-        if isinstance(record, BirthRecord):
-            return [
-                [_cell("child_name", record.child_name)],
-                [
-                    _cell("sex", sex, 1),
-                    _cell("date_of_birth", record.date_of_birth.isoformat(), 1),
-                ],
-                [_cell("place_of_birth", record.place_of_birth)],
-                [_cell("mother_name", record.mother_name)],
-                [_cell("father_name", record.father_name or dash)],
-                *tail,
-            ]
-        age = dash if record.age_years is None else str(record.age_years)
-        born = record.date_of_birth.isoformat() if record.date_of_birth else dash
-        cause = [[_cell("cause_of_death", record.cause_of_death or dash)]]
-        if record.cause_sequence:
-            cause.append([_Cell("cause_sequence", tuple(record.cause_sequence))])
-        return [
-            [_cell("deceased_name", record.deceased_name)],
-            [_cell("sex", sex, 1), _cell("age", age, 1)],
-            [
-                _cell("date_of_death", record.date_of_death.isoformat(), 1),
-                _cell("date_of_birth", born, 1),
-            ],
-            [_cell("place_of_death", record.place_of_death)],
-            *cause,
-            *tail,
-        ]
+        return [*event.cells(record, sex, dash), *tail]
 
     def _fit(self, cell: _Cell, width: float, scale: float) -> None:
         """Choose the cell's size and lines: names larger, nothing below 7 pt."""
@@ -528,14 +571,12 @@ class PageRenderer:
 
     def draw_page(self, record: Record, issue: Issue) -> None:
         """Draw one certificate as the current page and finish the page."""
-        if not isinstance(record, BirthRecord | DeathRecord):
-            raise InvalidCertificateData("record must be a BirthRecord or a DeathRecord")
-        kind = "birth" if isinstance(record, BirthRecord) else "death"
+        event = _event_of(record)
         _check_text(record, issue)
-        boxes = self._layout(self._cells(record, issue))
-        template = self._template(kind, boxes)
+        boxes = self._layout(self._cells(event, record, issue))
+        template = self._template(event.kind, boxes)
         seal = self._image_form(issue.seal_image, "seal") if issue.seal_image else None
-        payload = self.signer.sign(facts_of(record, issue))
+        payload = self.signer.sign(event.facts(record, issue))
         c, engine = self.canvas, self.engine
         c.doForm(template)
         if seal is not None:
@@ -605,7 +646,30 @@ def new_canvas(out: Any, options: RenderOptions) -> Any:
     return canvas
 
 
-def _render_one(record: Record, issue: Issue, signer: Signer, options: RenderOptions) -> bytes:
+def render_certificate(
+    record: Record,
+    issue: Issue,
+    signer: Signer,
+    *,
+    options: RenderOptions | None = None,
+) -> bytes:
+    """Render a birth or death certificate as a one-page PDF (the record's type decides which).
+
+    Args:
+        record: The registered birth or death.
+        issue: Serial, office, date, registrar, copy number and seal of this issuance.
+        signer: Signs the QR payload.
+        options: Languages, paper (A4 by default) and fonts.
+
+    Returns:
+        The PDF bytes.
+
+    Raises:
+        FontNotFound: If a script in the data or the labels has no installed font.
+        InvalidCertificateData: If the record is neither a birth nor a death, or the seal image
+            or the language choice is unusable.
+    """
+    options = options or RenderOptions()
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, options)
     PageRenderer(canvas, signer, options).draw_page(record, issue)
@@ -620,24 +684,8 @@ def render_birth_certificate(
     *,
     options: RenderOptions | None = None,
 ) -> bytes:
-    """Render a birth certificate as a one-page PDF.
-
-    Args:
-        record: The registered birth.
-        issue: Serial, office, date, registrar, copy number and seal of this issuance.
-        signer: Signs the QR payload.
-        options: Languages, paper (A4 by default) and fonts.
-
-    Returns:
-        The PDF bytes.
-
-    Raises:
-        FontNotFound: If a script in the data or the labels has no installed font.
-        InvalidCertificateData: If the seal image or the language choice is unusable.
-    """
-    if not isinstance(record, BirthRecord):
-        raise InvalidCertificateData("render_birth_certificate needs a BirthRecord")
-    return _render_one(record, issue, signer, options or RenderOptions())
+    """:func:`render_certificate` for a caller that means a birth (anything else is refused)."""
+    return _render_as(BirthRecord, "render_birth_certificate", record, issue, signer, options)
 
 
 def render_death_certificate(
@@ -647,21 +695,18 @@ def render_death_certificate(
     *,
     options: RenderOptions | None = None,
 ) -> bytes:
-    """Render a death certificate as a one-page PDF.
+    """:func:`render_certificate` for a caller that means a death (anything else is refused)."""
+    return _render_as(DeathRecord, "render_death_certificate", record, issue, signer, options)
 
-    Args:
-        record: The registered death.
-        issue: Serial, office, date, registrar, copy number and seal of this issuance.
-        signer: Signs the QR payload.
-        options: Languages, paper (A4 by default) and fonts.
 
-    Returns:
-        The PDF bytes.
-
-    Raises:
-        FontNotFound: If a script in the data or the labels has no installed font.
-        InvalidCertificateData: If the seal image or the language choice is unusable.
-    """
-    if not isinstance(record, DeathRecord):
-        raise InvalidCertificateData("render_death_certificate needs a DeathRecord")
-    return _render_one(record, issue, signer, options or RenderOptions())
+def _render_as(
+    cls: type,
+    caller: str,
+    record: Record,
+    issue: Issue,
+    signer: Signer,
+    options: RenderOptions | None,
+) -> bytes:
+    if not isinstance(record, cls):
+        raise InvalidCertificateData(f"{caller} needs a {cls.__name__}")
+    return render_certificate(record, issue, signer, options=options)

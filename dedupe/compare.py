@@ -14,22 +14,36 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from dedupe.ladders import MOTHER_AGREES, SIBLING_DAYS, vetoes
 from dedupe.records import IntArray, Table
 from dedupe.settings import FieldSpec
 
-__all__ = ["Comparison", "compare", "unlike_level"]
+__all__ = ["Comparison", "compare"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-#: Levels of a ``mother`` field that count as agreement.
-_AGREE = 2
-#: Date levels: ``close`` and ``year_off`` (exact 0, transposed 1; then year 4, else 5).
-_DATE_CLOSE = 2
-_DATE_YEAR_OFF = 3
-#: Birth dates further apart than this (18 months) are siblings even under one name.
-_SIBLING_DAYS = 548
 #: Below this many pairs rapidfuzz runs in the calling thread (starting threads costs more).
 _PARALLEL_PAIRS = 20_000
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The facts a ladder's tests read (see :mod:`dedupe.ladders`), as arrays; a fact a kind
+    does not use is left ``None``."""
+
+    same: BoolArray | None = None
+    similarity: FloatArray | None = None
+    close: float = 1.0
+    far: float = 1.0
+    phonetic: BoolArray | None = None
+    edits: IntArray | None = None
+    complete: BoolArray | None = None
+    same_year: BoolArray | None = None
+    same_month_day: BoolArray | None = None
+    day_month_swapped: BoolArray | None = None
+    within_window: BoolArray | None = None
+    one_edit: BoolArray | None = None
+    year_apart: BoolArray | None = None
 
 
 def _workers(pairs: int) -> int:
@@ -54,12 +68,6 @@ class Comparison:
     swapped: BoolArray
     twins: BoolArray
     siblings: BoolArray
-
-
-def unlike_level(spec: FieldSpec) -> int:
-    """The first level of a given-name field at which two names are not alike (below it:
-    ``exact`` and ``close``)."""
-    return spec.levels.index("close") + 1 if "close" in spec.levels else 1
 
 
 def _distinct(ca: IntArray, cb: IntArray, size: int) -> tuple[IntArray, IntArray, IntArray]:
@@ -128,25 +136,25 @@ def _string_levels(
     ua, ub, inverse = _distinct(ca[present], cb[present], len(table.vocab.strings))
     same = ua == ub
     if spec.kind == "exact":
-        level = np.where(same, 0, 1)
+        facts = _Facts(same=same)
         sim = same.astype(np.float64)
     elif spec.kind == "id":
         dist, sim = _osa(table, ua, ub)
-        level = np.select([dist == 0, dist == 1, dist == 2], [0, 1, 2], 3)
+        facts = _Facts(edits=dist)
     else:
-        close, far = spec.thresholds[0], spec.thresholds[-1]
         sim = np.ones(len(ua), dtype=np.float64)
         differ = ~same
         if differ.any():
             sim[differ] = _jaro_winkler(
                 table, ua[differ], ub[differ], tokens=spec.kind == "name", cutoff=cutoff
             )
+        phonetic = None
         if spec.kind == "name":
             skel = table.skeleton_codes
             phonetic = (skel[ua] == skel[ub]) & (skel[ua] != 0)
-            level = np.select([same, sim >= close, phonetic, sim >= far], [0, 1, 2, 3], 4)
-        else:
-            level = np.select([same, sim >= close, sim >= far], [0, 1, 2], 3)
+        close, far = spec.thresholds[0], spec.thresholds[-1]
+        facts = _Facts(same=same, similarity=sim, close=close, far=far, phonetic=phonetic)
+    level = spec.ladder.select(facts)
     levels[present] = level[inverse]
     sims[present] = sim[inverse]
     return levels, sims
@@ -184,24 +192,31 @@ def _date_levels(
     present = (ya > 0) & (yb > 0)
     complete = present & (ma > 0) & (mb > 0) & (da > 0) & (db > 0)
     same_year = ya == yb
-    exact = complete & same_year & (ma == mb) & (da == db)
-    transposed = complete & same_year & (ma == db) & (da == mb) & (ma != da)
+    same_month_day = (ma == mb) & (da == db)
+    exact = complete & same_year & same_month_day
     valid = (oa >= 0) & (ob >= 0)
     days = np.abs(oa - ob)
     window = valid & (days <= table.settings.date_window_days)
     # A complete date has year 1-9999 and month and day 1-31: its YYYYMMDD digits are the
-    # eight digits of this number, so a one-digit typo is found without building strings.
+    # eight digits of this number, so a one-digit typo is found without building strings
+    # (only where the ladder can reach it: not exact, not within the window).
     typo = np.zeros(len(ia), dtype=np.bool_)
     candidates = complete & ~exact & ~window
     if candidates.any():
         va = (ya * 10000 + ma * 100 + da)[candidates]
         vb = (yb * 10000 + mb * 100 + db)[candidates]
         typo[candidates] = _one_edit_apart(va, vb)
-    close = complete & (window | typo)
-    # A year apart, give or take the window (366 days across a 29 February).
-    year_off = complete & valid & (np.abs(days - 365) <= table.settings.date_window_days + 1)
-    level = np.select([exact, transposed, close, year_off, present & same_year], [0, 1, 2, 3, 4], 5)
-    level = np.where(present, level, len(spec.levels))
+    facts = _Facts(
+        complete=complete,
+        same_year=same_year,
+        same_month_day=same_month_day,
+        day_month_swapped=(ma == db) & (da == mb) & (ma != da),
+        within_window=window,
+        one_edit=typo,
+        # A year apart, give or take the window (366 days across a 29 February).
+        year_apart=valid & (np.abs(days - 365) <= table.settings.date_window_days + 1),
+    )
+    level = np.where(present, spec.ladder.select(facts), spec.ladder.missing)
     if not similarities:
         return level.astype(np.int64), np.full(len(ia), np.nan), complete
     digit_sim = np.zeros(len(ia), dtype=np.float64)
@@ -293,27 +308,23 @@ def compare(table: Table, ia: IntArray, ib: IntArray, similarities: bool = True)
         any_present = np.zeros(n, dtype=np.bool_)
         for i in mothers:
             present = levels[:, i] < len(specs[i].levels)
-            agree &= ~present | (levels[:, i] < _AGREE)
+            agree &= ~present | (levels[:, i] < MOTHER_AGREES)
             any_present |= present
         same_mother = agree & any_present
         d = specs.index(dob)
-        siblings = same_mother & complete_dates[dob.column] & (levels[:, d] >= _DATE_YEAR_OFF)
-        if given is not None:
-            gi = specs.index(given)
-            given_level = levels[:, gi]
-            # A child registered again with a wrong date (a year off, the day and month swapped
-            # too) keeps its name; a sibling born that close has another one.
-            cols = table.dates[dob.column]
-            apart = np.abs(cols.ordinal[ia] - cols.ordinal[ib]) > _SIBLING_DAYS
-            siblings &= (given_level >= unlike_level(given)) | apart
-            different = given_level == given.levels.index("else")
-            # Born the same day, or a few days apart on paper (a typo, past midnight).
-            twins = same_mother & (levels[:, d] <= _DATE_CLOSE) & different & ~swapped
-            multiple = table.multiple_birth
-            if multiple is not None:
-                # Both records say a multiple birth: given names that are not alike, or one
-                # missing, and dates a few days apart are enough (two children of one birth).
-                both = multiple[ia] & multiple[ib]
-                unlike = given_level >= unlike_level(given)
-                twins |= both & same_mother & (levels[:, d] <= _DATE_CLOSE) & unlike & ~swapped
+        given_level = levels[:, specs.index(given)] if given is not None else None
+        cols = table.dates[dob.column]
+        apart = np.abs(cols.ordinal[ia] - cols.ordinal[ib]) > SIBLING_DAYS
+        multiple = table.multiple_birth
+        both_multiple = multiple[ia] & multiple[ib] if multiple is not None else False
+        twins, siblings = vetoes(
+            same_mother,
+            levels[:, d],
+            complete_dates[dob.column],
+            given.levels if given is not None else None,
+            given_level,
+            apart,
+            both_multiple,
+            ~swapped,
+        )
     return Comparison(levels, sims, swapped, twins, siblings)

@@ -3,10 +3,12 @@
 :func:`dedupe.compare.compare` works on numpy arrays over a prepared :class:`~dedupe.records.
 Table`: one pass of C code per field however many pairs there are, but a fixed cost per call
 that dominates when a declaration meets a couple of dozen candidates. :func:`weights` computes
-the same weights pair by pair with the same normalisation, the same rapidfuzz scorers and the
-same rules (swapped names, twins, siblings), so that :func:`dedupe.matching.score_candidates`
-can tell at once when no candidate reaches the threshold. A property test holds the two equal;
-the explained result still comes from the vectorised path.
+the same weights pair by pair with the same normalisation, the same rapidfuzz scorers, the same
+ladders (:mod:`dedupe.ladders`, tried level by level with :meth:`~dedupe.ladders.Ladder.first`)
+and the same rules (swapped names, twins, siblings: :func:`dedupe.ladders.vetoes`), so that
+:func:`dedupe.matching.score_candidates` can tell at once when no candidate reaches the
+threshold. A property test holds the two equal; the explained result still comes from the
+vectorised path.
 
 Similarities are rounded to float32 where the vectorised path stores them so, so that a value
 at a level's threshold falls on the same side in both.
@@ -14,12 +16,13 @@ at a level's threshold falls on the same side in both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from dedupe.compare import unlike_level
+from dedupe.ladders import DATE, LADDERS, MOTHER_AGREES, SIBLING_DAYS, vetoes
 from dedupe.model import Model
 from dedupe.normalise import ParsedDate, name_skeleton, normalise_name, normalise_text, parse_date
 from dedupe.records import Record
@@ -27,12 +30,6 @@ from dedupe.settings import SINGLE_BIRTH, FieldSpec, Settings
 
 __all__ = ["weights"]
 
-#: Levels of a ``mother`` field that count as agreement (as in :mod:`dedupe.compare`).
-_AGREE = 2
-#: Date levels ``close`` and ``year_off``.
-_DATE_CLOSE = 2
-_DATE_YEAR_OFF = 3
-_SIBLING_DAYS = 548
 _NAN = float("nan")
 
 
@@ -60,8 +57,38 @@ def _jaro_winkler(a: str, b: str, tokens: bool, cutoff: float) -> float:
     return sim
 
 
+@functools.lru_cache(maxsize=8192)
 def _skeleton(text: str) -> str:
+    # The left name meets every candidate: its skeleton is worked out once.
     return name_skeleton(" ".join(sorted(text.split())))
+
+
+class _StringFacts:
+    """The facts of two normalised strings that the ladders' tests read (see
+    :mod:`dedupe.ladders`); the phonetic skeletons are compared only when a test asks."""
+
+    __slots__ = ("a", "b", "close", "edits", "far", "same", "similarity")
+
+    def __init__(self, spec: FieldSpec, a: str, b: str, cutoff: float) -> None:
+        self.a, self.b = a, b
+        self.same = a == b
+        self.edits = 0
+        self.similarity = 1.0
+        self.close, self.far = 1.0, 1.0
+        if spec.kind == "id":
+            self.edits = OSA.distance(a, b)
+            self.similarity = 1.0 - self.edits / max(len(a), len(b), 1)
+        elif spec.kind == "exact":
+            self.similarity = 1.0 if self.same else 0.0
+        else:
+            self.close, self.far = spec.thresholds[0], spec.thresholds[-1]
+            if not self.same:
+                self.similarity = _jaro_winkler(a, b, spec.kind == "name", cutoff)
+
+    @property
+    def phonetic(self) -> bool:
+        skeleton = _skeleton(self.a)
+        return bool(skeleton) and skeleton == _skeleton(self.b)
 
 
 def _string_level(
@@ -70,24 +97,8 @@ def _string_level(
     """Level index and similarity of two normalised values (``len(levels)`` when missing)."""
     if not a or not b or a in unusable or b in unusable:
         return len(spec.levels), _NAN
-    same = a == b
-    if spec.kind == "exact":
-        return (0, 1.0) if same else (1, 0.0)
-    if spec.kind == "id":
-        dist = OSA.distance(a, b)
-        return (dist if dist <= 2 else 3), 1.0 - dist / max(len(a), len(b), 1)
-    close, far = spec.thresholds[0], spec.thresholds[-1]
-    sim = 1.0 if same else _jaro_winkler(a, b, spec.kind == "name", cutoff)
-    if same:
-        return 0, sim
-    if sim >= close:
-        return 1, sim
-    if spec.kind == "name":
-        skeleton = _skeleton(a)
-        if skeleton and skeleton == _skeleton(b):
-            return 2, sim
-        return (3 if sim >= far else 4), sim
-    return (2 if sim >= far else 3), sim
+    facts = _StringFacts(spec, a, b, cutoff)
+    return LADDERS[spec.kind].first(facts), facts.similarity
 
 
 def _one_edit_apart(va: int, vb: int) -> bool:
@@ -99,28 +110,50 @@ def _one_edit_apart(va: int, vb: int) -> bool:
     return len(differ) == 2 and differ[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
 
 
-def _date_level(spec: FieldSpec, a: ParsedDate, b: ParsedDate, window: int) -> tuple[int, bool]:
-    """Level index of two dates and whether both are complete."""
-    present = a.year > 0 and b.year > 0
-    complete = present and a.month > 0 and b.month > 0 and a.day > 0 and b.day > 0
-    if not present:
-        return len(spec.levels), complete
-    same_year = a.year == b.year
-    if complete and same_year and a.month == b.month and a.day == b.day:
-        return 0, complete
-    if complete and same_year and a.month == b.day and a.day == b.month and a.month != a.day:
-        return 1, complete
-    if complete:
+class _DateFacts:
+    """The facts of two parsed dates that the date ladder's tests read; the digits are
+    compared only when a test asks, and only where the ladder can reach it (as the vectorised
+    path: complete dates not within the window)."""
+
+    __slots__ = (
+        "a",
+        "b",
+        "complete",
+        "day_month_swapped",
+        "same_month_day",
+        "same_year",
+        "within_window",
+        "year_apart",
+    )
+
+    def __init__(self, a: ParsedDate, b: ParsedDate, window: int) -> None:
+        self.a, self.b = a, b
+        self.complete = a.month > 0 and b.month > 0 and a.day > 0 and b.day > 0
+        self.same_year = a.year == b.year
+        self.same_month_day = a.month == b.month and a.day == b.day
+        self.day_month_swapped = a.month == b.day and a.day == b.month and a.month != a.day
         valid = a.ordinal >= 0 and b.ordinal >= 0
-        if valid and abs(a.ordinal - b.ordinal) <= window:
-            return 2, complete
-        va = a.year * 10000 + a.month * 100 + a.day
-        vb = b.year * 10000 + b.month * 100 + b.day
-        if _one_edit_apart(va, vb):
-            return 2, complete
-        if valid and abs(abs(a.ordinal - b.ordinal) - 365) <= window + 1:
-            return 3, complete
-    return (4 if same_year else 5), complete
+        days = abs(a.ordinal - b.ordinal)
+        self.within_window = valid and days <= window
+        # A year apart, give or take the window (366 days across a 29 February).
+        self.year_apart = valid and abs(days - 365) <= window + 1
+
+    @property
+    def one_edit(self) -> bool:
+        if not self.complete or self.within_window:
+            return False
+        a, b = self.a, self.b
+        return _one_edit_apart(
+            a.year * 10000 + a.month * 100 + a.day, b.year * 10000 + b.month * 100 + b.day
+        )
+
+
+def _date_level(a: ParsedDate, b: ParsedDate, window: int) -> tuple[int, bool]:
+    """Level index of two dates and whether both are complete."""
+    if a.year <= 0 or b.year <= 0:
+        return DATE.missing, False
+    facts = _DateFacts(a, b, window)
+    return DATE.first(facts), facts.complete
 
 
 def weights(record: Record, others: Sequence[Record], model: Model) -> list[float]:
@@ -151,7 +184,7 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
     f = specs.index(family) if family is not None else -1
     mothers = [i for i, spec in enumerate(specs) if spec.role == "mother"]
     dob = settings.field_by_role("date_of_birth")
-    vetoes = bool(mothers) and dob is not None and dob.kind == "date"
+    family_rules = bool(mothers) and dob is not None and dob.kind == "date"
     d = specs.index(dob) if dob is not None else -1
     window = settings.date_window_days
     multiple_spec = settings.field_by_role("multiple_birth")
@@ -169,6 +202,8 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
         if model.params[col].tf
     ]
     left = texts[0]
+    seen: dict[str, dict[str, tuple[int, float]]] = {spec.column: {} for spec in specs}
+    seen_dates: dict[str, dict[ParsedDate, tuple[int, bool]]] = {column: {} for column in dates}
     out = []
     for k in range(1, len(batch)):
         right = texts[k]
@@ -176,12 +211,24 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
         sims: list[float] = []
         complete: dict[str, bool] = {}
         for spec in specs:
+            # The left value is the same throughout: as the vectorised path, each distinct
+            # pair of values is compared once.
             if spec.kind == "date":
                 column = dates[spec.column]
-                level, complete[spec.column] = _date_level(spec, column[0], column[k], window)
+                date = column[k]
+                known = seen_dates[spec.column].get(date)
+                if known is None:
+                    known = seen_dates[spec.column][date] = _date_level(column[0], date, window)
+                level, complete[spec.column] = known
                 sim = _NAN
             else:
-                level, sim = _string_level(spec, left[spec.column], right[spec.column], unusable)
+                value = right[spec.column]
+                found = seen[spec.column].get(value)
+                if found is None:
+                    found = seen[spec.column][value] = _string_level(
+                        spec, left[spec.column], value, unusable
+                    )
+                level, sim = found
             levels.append(level)
             sims.append(sim)
         swapped = False
@@ -202,21 +249,24 @@ def weights(record: Record, others: Sequence[Record], model: Model) -> list[floa
                     if swapped:
                         levels[g], levels[f] = max(level_1, level_2), min(level_1, level_2)
         twins = siblings = False
-        if vetoes:
+        if family_rules:
             assert dob is not None
             present = [levels[i] < len(specs[i].levels) for i in mothers]
-            agree = all(not p or levels[i] < _AGREE for i, p in zip(mothers, present, strict=True))
+            agree = all(
+                not p or levels[i] < MOTHER_AGREES for i, p in zip(mothers, present, strict=True)
+            )
             if agree and any(present):
-                siblings = complete[dob.column] and levels[d] >= _DATE_YEAR_OFF
-                if given is not None:
-                    unlike = levels[g] >= unlike_level(given)
-                    born = dates[dob.column]
-                    apart = abs(born[0].ordinal - born[k].ordinal) > _SIBLING_DAYS
-                    siblings = siblings and (unlike or apart)
-                    different = levels[g] == given.levels.index("else")
-                    twins = levels[d] <= _DATE_CLOSE and different and not swapped
-                    if multiple is not None and multiple[0] and multiple[k] and not swapped:
-                        twins = twins or (unlike and levels[d] <= _DATE_CLOSE)
+                born = dates[dob.column]
+                twins, siblings = vetoes(
+                    True,
+                    levels[d],
+                    complete[dob.column],
+                    given.levels if given is not None else None,
+                    levels[g],
+                    abs(born[0].ordinal - born[k].ordinal) > SIBLING_DAYS,
+                    multiple is not None and multiple[0] and multiple[k],
+                    not swapped,
+                )
         total = model.prior_weight
         for col, level in enumerate(levels):
             total += tables[col][level]

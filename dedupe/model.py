@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedupe.errors import ModelError, SettingsError
+from dedupe.ladders import LADDERS
 from dedupe.settings import FieldSpec, Settings
 
 __all__ = [
@@ -40,13 +41,10 @@ __all__ = [
     "default_m_u",
 ]
 
-#: Default m and u per kind, used before training and on data too small to learn from.
+#: Default m and u per kind (of each level of its ladder), used before training and on data
+#: too small to learn from.
 _PRIORS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
-    "name": ((0.80, 0.10, 0.04, 0.03, 0.03), (0.005, 0.01, 0.02, 0.065, 0.90)),
-    "text": ((0.80, 0.10, 0.05, 0.05), (0.01, 0.02, 0.07, 0.90)),
-    "date": ((0.85, 0.04, 0.05, 0.02, 0.02, 0.02), (0.0005, 0.0005, 0.004, 0.005, 0.04, 0.95)),
-    "exact": ((0.95, 0.05), (0.10, 0.90)),
-    "id": ((0.90, 0.05, 0.02, 0.03), (0.0001, 0.0009, 0.005, 0.994)),
+    kind: (ladder.m, ladder.u) for kind, ladder in LADDERS.items()
 }
 _DEFAULT_PRIOR = 0.05
 _FLOOR = 1e-6

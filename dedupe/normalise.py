@@ -35,7 +35,6 @@ DEFAULT_PARTICLES: frozenset[str] = frozenset(
 _NOT_NAME = re.compile(r"[^a-z ]+")
 _NOT_TEXT = re.compile(r"[^a-z0-9 ]+")
 _APOSTROPHES = re.compile(r"['`\u2019\u02bc\u02bf\u02be]")
-_SPACES = re.compile(r"\s+")
 _DIGRAPHS = (("ph", "f"), ("ck", "k"), ("kh", "k"), ("gh", "g"), ("dh", "d"), ("th", "t"))
 _LETTER_MAP = str.maketrans({"c": "k", "q": "k", "z": "s", "v": "f"})
 _VOWELS = re.compile(r"[aeiou]+")

@@ -27,7 +27,7 @@ required)::
     }
 
 Field kinds and their comparison levels (best first; a missing value is the neutral level
-``missing`` with weight 0):
+``missing`` with weight 0), each defined once with its test in :mod:`dedupe.ladders`:
 
 =========  ==================================================================
 ``name``   exact, close (Jaro-Winkler >= t0), phonetic (same consonant skeleton),
@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from dedupe.errors import SettingsError
+from dedupe.ladders import LADDERS, Ladder
 from dedupe.normalise import DEFAULT_PARTICLES
 
 __all__ = [
@@ -92,14 +93,9 @@ __all__ = [
 
 Kind = Literal["name", "date", "exact", "text", "id"]
 
-#: Comparison levels of each field kind, best first (``missing`` is implicit).
-LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("exact", "close", "phonetic", "far", "else"),
-    "text": ("exact", "close", "far", "else"),
-    "date": ("exact", "transposed", "close", "year_off", "year", "else"),
-    "exact": ("exact", "else"),
-    "id": ("exact", "close", "far", "else"),
-}
+#: Comparison levels of each field kind, best first (``missing`` is implicit); the ladders
+#: themselves, with each level's test, are in :mod:`dedupe.ladders`.
+LEVELS: dict[str, tuple[str, ...]] = {kind: ladder.levels for kind, ladder in LADDERS.items()}
 KINDS: frozenset[str] = frozenset(LEVELS)
 ROLES: frozenset[str] = frozenset(
     {"given_name", "family_name", "date_of_birth", "mother", "multiple_birth"}
@@ -197,6 +193,11 @@ class FieldSpec:
         if self.kind == "name":
             return self.role in ("given_name", "family_name")
         return self.kind == "text"
+
+    @property
+    def ladder(self) -> Ladder:
+        """The comparison ladder of this field's kind."""
+        return LADDERS[self.kind]
 
     @property
     def levels(self) -> tuple[str, ...]:

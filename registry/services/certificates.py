@@ -260,13 +260,8 @@ def _render(
     key: certs.Signer,
     settings: RegistrySettings,
 ) -> bytes:
-    render = (
-        certs.render_birth_certificate
-        if isinstance(data, certs.BirthRecord)
-        else certs.render_death_certificate
-    )
     try:
-        return render(data, issue, key, options=_options(settings))  # type: ignore[arg-type]
+        return certs.render_certificate(data, issue, key, options=_options(settings))
     except certs.FontNotFound as exc:
         raise _font_missing(exc) from None
     except certs.CertificateError as exc:
