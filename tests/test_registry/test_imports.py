@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from registry.cli import main
 from registry.db import make_engine
 from registry.domain import EventType
-from registry.models import DuplicateCandidate, Record, User
+from registry.models import AuditEvent, DuplicateCandidate, Record, User
 from registry.services import records
 from registry.services.scoping import Actor
 from registry.services.settings import RegistrySettings
@@ -173,3 +173,113 @@ def test_an_imported_unnamed_child_is_named_by_correction(db_url: str, tmp_path:
         assert records.current_version(session, done).given_names == "Sipho"
         session.rollback()
     engine.dispose()
+
+
+# -- the batch path ------------------------------------------------------------------------------
+
+SYLLABLES = ["ka", "lo", "mi", "su", "te", "ra", "wi", "no", "ze", "bu"]
+
+
+def made_up(i: int, salt: int) -> str:
+    """A distinct made-up name for each ``i`` (three syllables), another spelling per salt."""
+    parts = [SYLLABLES[(i // 100 + salt) % 10], SYLLABLES[(i // 10 + 3 * salt) % 10]]
+    return "".join([*parts, SYLLABLES[(i + 7 * salt) % 10]]).title()
+
+
+def stored(url: str) -> tuple[list[Record], list[DuplicateCandidate], list[AuditEvent]]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = (
+            list(session.scalars(select(Record).order_by(Record.created_at))),
+            list(session.scalars(select(DuplicateCandidate))),
+            list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq))),
+        )
+        session.expunge_all()
+    engine.dispose()
+    return found
+
+
+def seq(number: str | None) -> int:
+    assert number is not None
+    return int(number.split("-")[2])
+
+
+def test_a_batch_numbers_gap_free_in_file_order_and_keeps_the_audit_chain(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Thirty registered rows of one office and year take the numbers 1-30 in the order of the
+    file, a second import continues at 31, and the audit chain (with each version's content
+    hash in its declaration's event) verifies."""
+    assert crvs("demo").exit_code == 0
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    lines = [
+        row(made_up(i, 1), made_up(i, 2), f"2024-0{1 + i % 6}-{10 + i % 18}", "2024-08-01")
+        for i in range(35)
+    ]
+    first.write_text(HEADER + "".join(lines[:30]), encoding="utf-8")
+    second.write_text(HEADER + "".join(lines[30:]), encoding="utf-8")
+    result = crvs("import", "births", str(first))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "imported 30 births: 30 registered, 0 declared" in result.output
+    assert crvs("import", "births", str(second)).exit_code == 0
+    kept, pairs, events = stored(db_url)
+    assert pairs == []
+    assert [seq(r.registration_number) for r in kept] == list(range(1, 36))
+    assert {r.registration_number.split("-")[0] for r in kept if r.registration_number} == {"O11"}
+    declared = [e for e in events if e.action == "declare"]
+    assert sorted(e.record_id for e in declared) == sorted(r.id for r in kept)
+    assert all('"content":{"1":' in e.details for e in declared)
+    assert len([e for e in events if e.action == "register"]) == 35
+    verified = crvs("audit", "verify")
+    assert verified.exit_code == 0, verified.output + verified.stderr
+
+
+def test_a_batch_flags_an_in_file_pair_and_a_registered_record_but_not_twins(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The later row of a child written twice in the file, and a row of a child the register
+    holds already, wait declared for a registrar's decision, each paired with the older record
+    and audited; twins (same mother, birth date and family name, other given names) are both
+    registered."""
+    assert crvs("demo").exit_code == 0
+    born, registered = "2023-05-14", "2023-06-01"
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text(HEADER + row("Halima", "Mwangi", born, registered), encoding="utf-8")
+    assert crvs("import", "births", str(earlier)).exit_code == 0
+    path = tmp_path / "births.csv"
+    path.write_text(
+        HEADER
+        + row("Amina", "Otieno", "2022-02-03", "2022-03-01", mother="Zawadi")
+        + row("Wanjiru", "Kariuki", "2021-07-09", "2021-08-01", mother="Njeri")  # twins
+        + row("Akinyi", "Kariuki", "2021-07-09", "2021-08-01", mother="Njeri")
+        + row("Aminah", "Otieno", "2022-02-03", "2022-03-02", mother="Zawadi")  # written twice
+        + row("Halima", "Mwangi", born, registered),  # registered already
+        encoding="utf-8",
+    )
+    result = crvs("import", "births", str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "imported 5 births: 3 registered, 2 declared (2 await a duplicate decision)" in (
+        result.output
+    )
+    kept, pairs, events = stored(db_url)
+    by_name = {}
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        for record in kept:
+            by_name.setdefault(records.current_version(session, record).given_names, []).append(
+                record
+            )
+    engine.dispose()
+    assert [r.status for r in by_name["Wanjiru"] + by_name["Akinyi"]] == ["registered"] * 2
+    assert [r.status for r in by_name["Amina"]] == ["registered"]
+    assert [r.status for r in by_name["Aminah"]] == ["declared"]
+    halima_then, halima_now = by_name["Halima"]
+    assert (halima_then.status, halima_now.status) == ("registered", "declared")
+    assert {(p.record_id, p.existing_id, p.status) for p in pairs} == {
+        (by_name["Aminah"][0].id, by_name["Amina"][0].id, "open"),
+        (halima_now.id, halima_then.id, "open"),
+    }
+    assert all(p.probability >= 0.8 and p.explanation for p in pairs)
+    suspected = {(e.record_id, e.details) for e in events if e.action == "duplicate_suspected"}
+    assert {record_id for record_id, _ in suspected} == {by_name["Aminah"][0].id, halima_now.id}
+    assert crvs("audit", "verify").exit_code == 0
