@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from registry.cli import main
 from registry.db import make_engine
-from registry.domain import EventType
+from registry.domain import EventType, Status
 from registry.models import AuditEvent, DuplicateCandidate, Record, User
-from registry.services import records
+from registry.schemas.records import BirthIn
+from registry.services import audit, imports, records, users
 from registry.services.scoping import Actor
 from registry.services.settings import RegistrySettings
-from tests.factories import days_ago
+from tests.factories import birth, days_ago
 
 HEADER = (
     "child.given_names,child.family_name,child.sex,child.date_of_birth,place.type,"
@@ -283,3 +285,67 @@ def test_a_batch_flags_an_in_file_pair_and_a_registered_record_but_not_twins(
     suspected = {(e.record_id, e.details) for e in events if e.action == "duplicate_suspected"}
     assert {record_id for record_id, _ in suspected} == {by_name["Aminah"][0].id, halima_now.id}
     assert crvs("audit", "verify").exit_code == 0
+
+
+FAST = RegistrySettings(argon2_time_cost=1, argon2_memory_cost=1024)
+
+
+def test_a_row_like_a_notification_completes_it_on_the_per_row_path(session: Session) -> None:
+    """A row sharing a block with a facility notification is declared one by one, as the API
+    would: it completes the notification (bound to it, decided) and is registered."""
+    actor = users.system_actor(session, FAST)
+    body = birth(
+        None,
+        child={"given_names": "Rehema", "family_name": "Achieng", "date_of_birth": "2025-03-04"},
+        mother={"given_names": "Esther", "family_name": "Achieng", "date_of_birth": "1995-04-12"},
+        notification=True,
+    )
+    notified = records.declare(session, actor, EventType.BIRTH, BirthIn().load(body))
+    others = "".join(
+        row(made_up(i, 4), made_up(i, 5), f"2025-0{1 + i % 6}-0{1 + i % 9}", "2025-09-01")
+        for i in range(3)
+    )
+    csv = HEADER + row("Rehema", "Achieng", "2025-03-04", "2025-04-01", "Esther") + others
+    summary = imports.import_records(session, FAST, EventType.BIRTH, io.StringIO(csv))
+    assert (summary.registered, summary.declared, summary.flagged) == (4, 0, 0)
+    session.refresh(notified)
+    assert notified.status == Status.REJECTED
+    declaration = session.get(Record, notified.duplicate_of_id)
+    assert declaration is not None
+    assert declaration.status == Status.REGISTERED
+    assert declaration.notification_id == notified.id
+    assert [seq(r.registration_number) for r in registered_in(session, 2025)] == [1, 2, 3, 4]
+    assert audit.verify(session).ok
+
+
+def registered_in(session: Session, year: int) -> list[Record]:
+    stmt = select(Record).where(Record.registration_number.contains(f"-B{year}-"))
+    return sorted(session.scalars(stmt), key=lambda r: seq(r.registration_number))
+
+
+def test_an_imported_death_is_linked_to_the_birth_record_of_the_same_person(
+    session: Session,
+) -> None:
+    """A death row is linked to the register's birth record of the same person (audited), as a
+    declared death is; a death of someone else is not."""
+    actor = users.system_actor(session, FAST)
+    body = birth(
+        None,
+        child={"given_names": "Juma", "family_name": "Mwangi", "date_of_birth": "1950-01-01"},
+        mother={"given_names": "Wairimu", "family_name": "Mwangi", "date_of_birth": "1925-06-01"},
+    )
+    born = records.declare(session, actor, EventType.BIRTH, BirthIn().load(body))
+    csv = (
+        "deceased.given_names,deceased.family_name,deceased.sex,deceased.date_of_birth,"
+        "date_of_death,place.type,place.area_code,date_of_registration\n"
+        "Juma,Mwangi,male,1950-01-01,2025-11-10,home,D11,2025-11-20\n"
+        "Otieno,Barasa,male,1961-02-03,2025-11-12,home,D11,2025-11-20\n"
+    )
+    summary = imports.import_records(session, FAST, EventType.DEATH, io.StringIO(csv))
+    assert (summary.registered, summary.declared, len(summary.rejected)) == (2, 0, 0)
+    deaths = session.scalars(select(Record).where(Record.event_type == "death")).all()
+    linked = {records.current_version(session, d).given_names: d.birth_record_id for d in deaths}
+    assert linked == {"Juma": born.id, "Otieno": None}
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "linked_birth")).all()
+    assert [e.details for e in events] == [f'{{"birth":"{born.id}"}}']
+    assert audit.verify(session).ok
