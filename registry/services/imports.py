@@ -34,7 +34,9 @@ record by record.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -280,6 +282,34 @@ def import_records(
     ``progress(n)``: ``n`` more of ``2 * rows`` steps are done (each row is checked, then
     written).
     """
+    with _collector_paused():
+        return _import(session, settings, event_type, stream, progress, keep_going=keep_going)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is imported: the batch allocates
+    millions of small objects that all live until the end, and the collector would walk them
+    again and again (a sixth of the time) to free nothing (they hold no cycles). Reference
+    counting frees memory as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(
+    session: Session,
+    settings: RegistrySettings,
+    event_type: EventType,
+    stream: IO[str],
+    progress: Callable[[int], None] | None,
+    *,
+    keep_going: bool,
+) -> ImportSummary:
     actor = users.system_actor(session, settings)
     require_role(actor, records.DECLARERS)
     require_role(actor, records.REGISTRARS)
@@ -294,12 +324,12 @@ def import_records(
         except _Refused as refused:
             errors.extend((line, reason) for reason in refused.reasons)
             summary.rejected.append((line, "; ".join(refused.reasons), raw))
-        if progress:
-            progress(1)
+        if progress and summary.rows % _CHUNK == 0:
+            progress(_CHUNK)
+    if progress:
+        progress(summary.rows % _CHUNK + len(summary.rejected))
     if errors and not keep_going:
         raise ImportFailed(errors)
-    if progress and summary.rejected:
-        progress(len(summary.rejected))
     if event_type is EventType.DEATH:
         _link_births(session, good)  # first: a death near a notified birth goes one by one
     _match(session, event_type, good)
