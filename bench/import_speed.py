@@ -2,7 +2,7 @@
 commit c83789a (the session's start), on SQLite and PostgreSQL, with the duplicate check.
 
     .venv/bin/python bench/import_speed.py [--rows 20000] [--existing 5000]
-        [--baseline-rows 1000] [--backends sqlite,postgresql]
+        [--baseline-rows 1000] [--backends sqlite,postgresql] [--compare ROWS]
 
 The register comes from ``bench/gen_register.py`` (given names and family names from small
 pools, mothers with several children, twins and triplets, one child in seven registered again
@@ -21,7 +21,10 @@ Then, each on a database prepared the same way:
   directory, run in a subprocess), on the first ``--baseline-rows`` of the same rows (it runs at
   some 16 rows a second: the whole file would take twenty minutes).
 
-Both are timed from the first row read to the commit. It prints rows/s of each, their ratio,
+Both are timed from the first row read to the commit. With ``--compare ROWS`` nothing is timed:
+ROWS generated rows are imported by both paths (a third of them first, by the batch path, as the
+register) and what they stored is compared: statuses, registration numbers, suspected pairs and
+their probabilities. It prints rows/s of each, their ratio,
 what was kept, flagged and refused, and checks the audit chain after the batch import.
 PostgreSQL comes from CRVS_BENCH_POSTGRES_URL (default: the local test server).
 """
@@ -40,6 +43,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,7 +57,7 @@ from bench.pg import DEFAULT_PG, FAST_HASHING, fresh_database  # noqa: E402
 from registry.db import make_engine  # noqa: E402
 from registry.domain import EventType  # noqa: E402
 from registry.migrations import alembic_config  # noqa: E402
-from registry.models import DuplicateCandidate  # noqa: E402
+from registry.models import DuplicateCandidate, Record, RecordVersion  # noqa: E402
 from registry.services import audit, demo, imports  # noqa: E402
 
 BASELINE_COMMIT = "c83789a"
@@ -206,6 +210,57 @@ def checked(url: str) -> tuple[bool, int]:
     return ok, pairs
 
 
+def outcome(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """What an import decided, independent of record ids: each record's values, status and
+    registration number, and each suspected pair (newer, older, probability)."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        current = (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version)
+        named = {
+            record.id: (
+                version.given_names or "",
+                version.family_name or "",
+                str(version.date_of_birth),
+                version.mother_given_names or "",
+            )
+            for record, version in session.execute(
+                select(Record, RecordVersion).join(RecordVersion, current)
+            )
+        }
+        statuses = sorted(
+            (named[r.id], r.status, r.registration_number or "")
+            for r in session.scalars(select(Record))
+        )
+        pairs = sorted(
+            (named[c.record_id], named[c.existing_id], round(c.probability, 6))
+            for c in session.scalars(select(DuplicateCandidate))
+        )
+    engine.dispose()
+    return statuses, pairs
+
+
+def compare(backend: str, admin: str, tmp: Path, code: Path, rows: list[list[str]]) -> None:
+    """Import the same rows by both paths (after the same earlier rows) and compare."""
+    before, timed = rows[: len(rows) // 3], rows[len(rows) // 3 :]
+    found = []
+    for name in ("baseline", "batch"):
+        url = fresh(backend, admin, tmp, f"crvs_bench_compare_{name}")
+        batch_import(url, as_csv(before))
+        if name == "baseline":
+            baseline_import(url, as_csv(timed), code)
+        else:
+            batch_import(url, as_csv(timed))
+        found.append(outcome(url))
+    (old_status, old_pairs), (new_status, new_pairs) = found
+    print(
+        f"-- {backend}: {len(timed)} rows after {len(before)}, by both paths: statuses and "
+        f"numbers {'the same' if old_status == new_status else 'DIFFER'} "
+        f"({len(new_status)} records); suspected pairs "
+        f"{'the same' if old_pairs == new_pairs else 'DIFFER'} "
+        f"({len(old_pairs)} by the baseline, {len(new_pairs)} by the batch)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=20_000)
@@ -214,15 +269,16 @@ def main() -> None:
     parser.add_argument("--unnamed", type=int, default=639)
     parser.add_argument("--future", type=int, default=40)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--compare",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="instead of timing, import ROWS generated rows by both paths and compare what "
+        "they stored (statuses, numbers, suspected pairs)",
+    )
     args = parser.parse_args()
     admin = os.environ.get("CRVS_BENCH_POSTGRES_URL", DEFAULT_PG)
-    every, _ = register_rows(args.existing + args.rows, args.unnamed, args.future)
-    before, timed = every[: args.existing], every[args.existing :]
-    print(
-        f"register: {args.existing} rows already imported, then {len(timed)} timed "
-        f"({args.unnamed} unnamed and {args.future} future rows, 1 mother aged 9, over the "
-        f"whole file); baseline: commit {BASELINE_COMMIT} on the first {args.baseline_rows}"
-    )
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)
         code = tmp / "baseline"
@@ -231,6 +287,18 @@ def main() -> None:
             ["git", "archive", BASELINE_COMMIT], cwd=ROOT, capture_output=True, check=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+        if args.compare:
+            rows, _ = register_rows(args.compare, args.compare // 50, args.compare // 500)
+            for backend in args.backends.split(","):
+                compare(backend, admin, tmp, code, rows)
+            return
+        every, _ = register_rows(args.existing + args.rows, args.unnamed, args.future)
+        before, timed = every[: args.existing], every[args.existing :]
+        print(
+            f"register: {args.existing} rows already imported, then {len(timed)} timed "
+            f"({args.unnamed} unnamed and {args.future} future rows, 1 mother aged 9, over the "
+            f"whole file); baseline: commit {BASELINE_COMMIT} on the first {args.baseline_rows}"
+        )
         for backend in args.backends.split(","):
             url = fresh(backend, admin, tmp, "crvs_bench_import_base")
             batch_import(url, as_csv(before))
