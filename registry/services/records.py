@@ -609,8 +609,12 @@ def next_numbers(
     key = {"office_id": office_id, "event_type": event_type.value, "year": year}
     # One statement takes the row lock and the numbers; the first number of a year makes the row.
     conn = session.connection()
-    params = {"b_office": office_id, "b_event_type": event_type.value, "b_year": year}
-    params["b_count"] = count
+    params = {
+        "b_office": office_id,
+        "b_event_type": event_type.value,
+        "b_year": year,
+        "b_count": count,
+    }
     value = conn.execute(COUNTER_BUMP, params).scalar_one_or_none()
     if value is None:
         conn.execute(insert_ignore(session, RegistrationCounter, key | {"last_value": 0}))
