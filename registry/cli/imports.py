@@ -37,7 +37,8 @@ def import_command(kind: str, file: IO[str], rejects: str | None) -> None:
     rows = max(text.count("\n") - 1, 1)
     with (
         session_scope() as (session, settings),
-        click.progressbar(length=rows, label=f"importing {kind}", file=sys.stderr) as bar,
+        # Each row is checked, then written: two steps a row.
+        click.progressbar(length=2 * rows, label=f"importing {kind}", file=sys.stderr) as bar,
     ):
         summary = imports.import_records(
             session,

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as sa_event
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 from registry.db import lock_timed_out
 from registry.errors import Busy, NotFound
 from registry.models import AuditEvent, AuditHead, Record, RecordVersion
-from registry.services.dialect import insert_ignore
+from registry.services.dialect import insert_ignore, insert_many
 from registry.services.scoping import Actor, ensure_covers
 
 GENESIS = "0" * 64
@@ -221,6 +222,55 @@ def seal(session: Session) -> None:
     else:
         conn.execute(EVENTS_INSERT, rows)
         conn.execute(HEAD_MOVE, moved)
+
+
+#: One event of a batch: (action, record_id, reason, details).
+BatchEvent = tuple[str, str | None, str | None, dict[str, Any] | None]
+_APPEND_CHUNK = 5_000  # rows per INSERT (SQLite allows 32,766 parameters)
+
+
+def append_many(session: Session, actor: Actor | None, events: Sequence[BatchEvent]) -> int:
+    """Chain many events of one actor at once (a batch import); returns how many.
+
+    The transaction's pending events are sealed first, so the chain keeps the order the events
+    happened in; the batch follows, its links and hashes computed here from plain values (no
+    object per event) under the locked head, inserted in chunks, and the head moved once. The
+    head stays locked until the transaction ends: call this last. A record version's content
+    hash is given in its event's ``details`` (``{"content": {"<version>": content_hash(...)}}``),
+    as ``record`` writes it.
+    """
+    seal(session)
+    if not events:
+        return 0
+    seq, prev = _locked_head(session)
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    who = {
+        "user_id": actor.user_id if actor else None,
+        "username": actor.username if actor else None,
+        "role": actor.role.value if actor else None,
+        "area_code": actor.area_code if actor else None,
+    }
+    rows: list[dict[str, Any]] = []
+    for action, record_id, reason, details in events:
+        seq += 1
+        row = {
+            "seq": seq,
+            "at": at,
+            **who,
+            "action": action,
+            "record_id": record_id,
+            "reason": reason,
+            "details": json.dumps(
+                details or {}, sort_keys=True, separators=(",", ":"), default=str
+            ),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = event_hash(cast(AuditEvent, SimpleNamespace(**row)))
+        rows.append(row)
+    for start in range(0, len(rows), _APPEND_CHUNK):
+        insert_many(session, AuditEvent.__table__, rows[start : start + _APPEND_CHUNK])
+    session.connection().execute(HEAD_MOVE, {"new_seq": seq, "new_hash": prev})
+    return len(rows)
 
 
 def discard(session: Session) -> None:

@@ -287,6 +287,11 @@ COMPARED_COLUMNS = (
     RecordVersion.event_date,
     Area.code,
 )
+#: The records a new one is matched against (the look-up's and the batch import's).
+MATCHABLE = or_(
+    Record.status.not_in([Status.REJECTED.value, Status.CANCELLED.value]),
+    Record.duplicate_of_id.is_not(None),
+)
 CANDIDATES = (
     select(
         Record.id,
@@ -302,13 +307,7 @@ CANDIDATES = (
         (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
     )
     .join(Area, Area.id == Record.area_id)
-    .where(
-        Record.event_type == bindparam("event_type"),
-        or_(
-            Record.status.not_in([Status.REJECTED.value, Status.CANCELLED.value]),
-            Record.duplicate_of_id.is_not(None),
-        ),
-    )
+    .where(Record.event_type == bindparam("event_type"), MATCHABLE)
 )
 
 

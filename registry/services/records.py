@@ -597,22 +597,55 @@ COUNTER_BUMP = (
         RegistrationCounter.event_type == bindparam("b_event_type"),
         RegistrationCounter.year == bindparam("b_year"),
     )
-    .values(last_value=RegistrationCounter.last_value + 1)
+    .values(last_value=RegistrationCounter.last_value + bindparam("b_count"))
     .returning(RegistrationCounter.last_value)
 )
 
 
 def next_number(session: Session, office: Facility, event_type: EventType, year: int) -> int:
     """The next counter value, taken under a row lock held until the transaction ends."""
-    key = {"office_id": office.id, "event_type": event_type.value, "year": year}
-    # One statement takes the row lock and the number; the first number of a year makes the row.
+    return next_numbers(session, office.id, event_type, year, 1)[0]
+
+
+def next_numbers(
+    session: Session, office_id: int, event_type: EventType, year: int, count: int
+) -> range:
+    """The next ``count`` counter values as one block (a batch import numbers its rows at once),
+    taken under a row lock held until the transaction ends."""
+    key = {"office_id": office_id, "event_type": event_type.value, "year": year}
+    # One statement takes the row lock and the numbers; the first number of a year makes the row.
     conn = session.connection()
-    params = {"b_office": office.id, "b_event_type": event_type.value, "b_year": year}
+    params = {
+        "b_office": office_id,
+        "b_event_type": event_type.value,
+        "b_year": year,
+        "b_count": count,
+    }
     value = conn.execute(COUNTER_BUMP, params).scalar_one_or_none()
     if value is None:
         conn.execute(insert_ignore(session, RegistrationCounter, key | {"last_value": 0}))
         value = conn.execute(COUNTER_BUMP, params).scalar_one()
-    return int(value)
+    return range(int(value) - count + 1, int(value) + 1)
+
+
+def registration_band(
+    settings: RegistrySettings,
+    event_type: EventType,
+    event_date: date,
+    on: date,
+    reason: str | None,
+) -> Timeliness:
+    """The timeliness of registering an event of ``event_date`` on ``on``, checked: never before
+    the event, and a delayed registration gives its reason (``register`` and the batch import)."""
+    if on < event_date:
+        raise field_error("registration_date", "Must not be before the event.")
+    band = settings.periods(event_type).band(event_date, on)
+    if band is Timeliness.DELAYED and not (reason and reason.strip()):
+        raise field_error("reason", "A delayed registration needs a reason.")
+    return band
+
+
+NO_OFFICE = "No registration office covers this record's area."
 
 
 def register(
@@ -636,17 +669,13 @@ def register(
         raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
     duplicates.before_register(open_duplicates)
     on = registration_date or today()
-    if on < version.event_date:
-        raise field_error("registration_date", "Must not be before the event.")
-    band = settings.periods(event_type).band(version.event_date, on)
-    if band is Timeliness.DELAYED and not (reason and reason.strip()):
-        raise field_error("reason", "A delayed registration needs a reason.")
+    band = registration_band(settings, event_type, version.event_date, on, reason)
     if band is Timeliness.DELAYED and registration_date is None:
         # Registered now: a registrar of a higher level approved it. A registration of a past
         # date (a legacy register's) is recorded as the paper register made it.
         delayed.ensure_approved(session, settings, record)
     if office is None:
-        raise Conflict("No registration office covers this record's area.")
+        raise Conflict(NO_OFFICE)
     seq = next_number(session, office, event_type, on.year)
     number = format_registration_number(
         settings.number_format, office=office.code, event_type=event_type, year=on.year, seq=seq

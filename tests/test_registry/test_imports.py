@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from registry.cli import main
 from registry.db import make_engine
-from registry.domain import EventType
-from registry.models import DuplicateCandidate, Record, User
-from registry.services import records
+from registry.domain import EventType, Status
+from registry.models import AuditEvent, DuplicateCandidate, Record, User
+from registry.schemas.records import BirthIn
+from registry.services import audit, imports, records, users
 from registry.services.scoping import Actor
 from registry.services.settings import RegistrySettings
-from tests.factories import days_ago
+from tests.factories import birth, days_ago
 
 HEADER = (
     "child.given_names,child.family_name,child.sex,child.date_of_birth,place.type,"
@@ -173,3 +175,177 @@ def test_an_imported_unnamed_child_is_named_by_correction(db_url: str, tmp_path:
         assert records.current_version(session, done).given_names == "Sipho"
         session.rollback()
     engine.dispose()
+
+
+# -- the batch path ------------------------------------------------------------------------------
+
+SYLLABLES = ["ka", "lo", "mi", "su", "te", "ra", "wi", "no", "ze", "bu"]
+
+
+def made_up(i: int, salt: int) -> str:
+    """A distinct made-up name for each ``i`` (three syllables), another spelling per salt."""
+    parts = [SYLLABLES[(i // 100 + salt) % 10], SYLLABLES[(i // 10 + 3 * salt) % 10]]
+    return "".join([*parts, SYLLABLES[(i + 7 * salt) % 10]]).title()
+
+
+def stored(url: str) -> tuple[list[Record], list[DuplicateCandidate], list[AuditEvent]]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = (
+            list(session.scalars(select(Record).order_by(Record.created_at))),
+            list(session.scalars(select(DuplicateCandidate))),
+            list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq))),
+        )
+        session.expunge_all()
+    engine.dispose()
+    return found
+
+
+def seq(number: str | None) -> int:
+    assert number is not None
+    return int(number.split("-")[2])
+
+
+def test_a_batch_numbers_gap_free_in_file_order_and_keeps_the_audit_chain(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Thirty registered rows of one office and year take the numbers 1-30 in the order of the
+    file, a second import continues at 31, and the audit chain (with each version's content
+    hash in its declaration's event) verifies."""
+    assert crvs("demo").exit_code == 0
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    lines = [
+        row(made_up(i, 1), made_up(i, 2), f"2024-0{1 + i % 6}-{10 + i % 18}", "2024-08-01")
+        for i in range(35)
+    ]
+    first.write_text(HEADER + "".join(lines[:30]), encoding="utf-8")
+    second.write_text(HEADER + "".join(lines[30:]), encoding="utf-8")
+    result = crvs("import", "births", str(first))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "imported 30 births: 30 registered, 0 declared" in result.output
+    assert crvs("import", "births", str(second)).exit_code == 0
+    kept, pairs, events = stored(db_url)
+    assert pairs == []
+    assert [seq(r.registration_number) for r in kept] == list(range(1, 36))
+    assert {r.registration_number.split("-")[0] for r in kept if r.registration_number} == {"O11"}
+    declared = [e for e in events if e.action == "declare"]
+    assert sorted(e.record_id for e in declared) == sorted(r.id for r in kept)
+    assert all('"content":{"1":' in e.details for e in declared)
+    assert len([e for e in events if e.action == "register"]) == 35
+    verified = crvs("audit", "verify")
+    assert verified.exit_code == 0, verified.output + verified.stderr
+
+
+def test_a_batch_flags_an_in_file_pair_and_a_registered_record_but_not_twins(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The later row of a child written twice in the file, and a row of a child the register
+    holds already, wait declared for a registrar's decision, each paired with the older record
+    and audited; twins (same mother, birth date and family name, other given names) are both
+    registered."""
+    assert crvs("demo").exit_code == 0
+    born, registered = "2023-05-14", "2023-06-01"
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text(HEADER + row("Halima", "Mwangi", born, registered), encoding="utf-8")
+    assert crvs("import", "births", str(earlier)).exit_code == 0
+    path = tmp_path / "births.csv"
+    path.write_text(
+        HEADER
+        + row("Amina", "Otieno", "2022-02-03", "2022-03-01", mother="Zawadi")
+        + row("Wanjiru", "Kariuki", "2021-07-09", "2021-08-01", mother="Njeri")  # twins
+        + row("Akinyi", "Kariuki", "2021-07-09", "2021-08-01", mother="Njeri")
+        + row("Aminah", "Otieno", "2022-02-03", "2022-03-02", mother="Zawadi")  # written twice
+        + row("Halima", "Mwangi", born, registered),  # registered already
+        encoding="utf-8",
+    )
+    result = crvs("import", "births", str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "imported 5 births: 3 registered, 2 declared (2 await a duplicate decision)" in (
+        result.output
+    )
+    kept, pairs, events = stored(db_url)
+    by_name = {}
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        for record in kept:
+            by_name.setdefault(records.current_version(session, record).given_names, []).append(
+                record
+            )
+    engine.dispose()
+    assert [r.status for r in by_name["Wanjiru"] + by_name["Akinyi"]] == ["registered"] * 2
+    assert [r.status for r in by_name["Amina"]] == ["registered"]
+    assert [r.status for r in by_name["Aminah"]] == ["declared"]
+    halima_then, halima_now = by_name["Halima"]
+    assert (halima_then.status, halima_now.status) == ("registered", "declared")
+    assert {(p.record_id, p.existing_id, p.status) for p in pairs} == {
+        (by_name["Aminah"][0].id, by_name["Amina"][0].id, "open"),
+        (halima_now.id, halima_then.id, "open"),
+    }
+    assert all(p.probability >= 0.8 and p.explanation for p in pairs)
+    suspected = {(e.record_id, e.details) for e in events if e.action == "duplicate_suspected"}
+    assert {record_id for record_id, _ in suspected} == {by_name["Aminah"][0].id, halima_now.id}
+    assert crvs("audit", "verify").exit_code == 0
+
+
+FAST = RegistrySettings(argon2_time_cost=1, argon2_memory_cost=1024)
+
+
+def test_a_row_like_a_notification_completes_it_on_the_per_row_path(session: Session) -> None:
+    """A row sharing a block with a facility notification is declared one by one, as the API
+    would: it completes the notification (bound to it, decided) and is registered."""
+    actor = users.system_actor(session, FAST)
+    body = birth(
+        None,
+        child={"given_names": "Rehema", "family_name": "Achieng", "date_of_birth": "2025-03-04"},
+        mother={"given_names": "Esther", "family_name": "Achieng", "date_of_birth": "1995-04-12"},
+        notification=True,
+    )
+    notified = records.declare(session, actor, EventType.BIRTH, BirthIn().load(body))
+    others = "".join(
+        row(made_up(i, 4), made_up(i, 5), f"2025-0{1 + i % 6}-0{1 + i % 9}", "2025-09-01")
+        for i in range(3)
+    )
+    csv = HEADER + row("Rehema", "Achieng", "2025-03-04", "2025-04-01", "Esther") + others
+    summary = imports.import_records(session, FAST, EventType.BIRTH, io.StringIO(csv))
+    assert (summary.registered, summary.declared, summary.flagged) == (4, 0, 0)
+    session.refresh(notified)
+    assert notified.status == Status.REJECTED
+    declaration = session.get(Record, notified.duplicate_of_id)
+    assert declaration is not None
+    assert declaration.status == Status.REGISTERED
+    assert declaration.notification_id == notified.id
+    assert [seq(r.registration_number) for r in registered_in(session, 2025)] == [1, 2, 3, 4]
+    assert audit.verify(session).ok
+
+
+def registered_in(session: Session, year: int) -> list[Record]:
+    stmt = select(Record).where(Record.registration_number.contains(f"-B{year}-"))
+    return sorted(session.scalars(stmt), key=lambda r: seq(r.registration_number))
+
+
+def test_an_imported_death_is_linked_to_the_birth_record_of_the_same_person(
+    session: Session,
+) -> None:
+    """A death row is linked to the register's birth record of the same person (audited), as a
+    declared death is; a death of someone else is not."""
+    actor = users.system_actor(session, FAST)
+    body = birth(
+        None,
+        child={"given_names": "Juma", "family_name": "Mwangi", "date_of_birth": "1950-01-01"},
+        mother={"given_names": "Wairimu", "family_name": "Mwangi", "date_of_birth": "1925-06-01"},
+    )
+    born = records.declare(session, actor, EventType.BIRTH, BirthIn().load(body))
+    csv = (
+        "deceased.given_names,deceased.family_name,deceased.sex,deceased.date_of_birth,"
+        "date_of_death,place.type,place.area_code,date_of_registration\n"
+        "Juma,Mwangi,male,1950-01-01,2025-11-10,home,D11,2025-11-20\n"
+        "Otieno,Barasa,male,1961-02-03,2025-11-12,home,D11,2025-11-20\n"
+    )
+    summary = imports.import_records(session, FAST, EventType.DEATH, io.StringIO(csv))
+    assert (summary.registered, summary.declared, len(summary.rejected)) == (2, 0, 0)
+    deaths = session.scalars(select(Record).where(Record.event_type == "death")).all()
+    linked = {records.current_version(session, d).given_names: d.birth_record_id for d in deaths}
+    assert linked == {"Juma": born.id, "Otieno": None}
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "linked_birth")).all()
+    assert [e.details for e in events] == [f'{{"birth":"{born.id}"}}']
+    assert audit.verify(session).ok
