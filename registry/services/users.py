@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from registry import messages
 from registry.domain import Role
 from registry.errors import Conflict, TooManyAttempts, field_error
 from registry.models import ApiToken, Area, Facility, LoginThrottle, User, WebSession
@@ -75,7 +76,7 @@ def create_user(
         if facility is None:
             raise field_error("facility", f"Unknown facility code {facility_code!r}.")
     if session.scalars(select(User).where(User.username == username)).first():
-        raise Conflict(f"A user named {username!r} already exists.")
+        raise Conflict(messages.USER_EXISTS.format(username=username))
     user = User(
         username=username,
         full_name=full_name or username,
@@ -442,7 +443,7 @@ def system_actor(session: Session, settings: RegistrySettings) -> Actor:
             select(Area).where(Area.parent_id.is_(None)).order_by(Area.id)
         ).first()
         if root is None:
-            raise Conflict("Load the areas first: there is no root area.")
+            raise Conflict(messages.NO_ROOT_AREA)
         user = create_user(
             session,
             settings,

@@ -10,9 +10,11 @@ with ``Cache-Control: no-store`` by ``registry.security``.
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from registry import messages
+from registry.errors import BadRequest
 from registry.web import (
     approval_pages,
     certificate_pages,
@@ -45,7 +47,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 def _protect_forms() -> None:
     """CSRF on every state-changing request outside the bearer-token API under /api/."""
     if request.method not in SAFE_METHODS and not request.path.startswith("/api/"):
-        csrf.protect()
+        try:
+            csrf.protect()
+        except CSRFError as exc:  # one coded message for the page; flask-wtf's reason in the log
+            current_app.logger.info("CSRF refused on %s: %s", request.path, exc.description)
+            raise BadRequest(messages.CSRF_REFUSED) from None
 
 
 def register_web(app: Flask) -> None:

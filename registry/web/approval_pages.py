@@ -21,7 +21,7 @@ from registry.extensions import db_session, settings
 from registry.models import Record
 from registry.services import corrections, delayed, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, forms, hooks, messages
+from registry.web import auth, forms, hooks, i18n
 from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
 from registry.web.i18n import gettext
 
@@ -80,7 +80,7 @@ def correction_queue() -> Response:
 
 def _decided(request_id: str, exc: Any) -> Response:
     db_session().rollback()
-    return _queue_page({request_id: [messages.translate(exc.message)]}, exc.status_code)
+    return _queue_page({request_id: [i18n.translate(exc.message)]}, exc.status_code)
 
 
 @bp.post("/corrections/<uuid:request_id>/approve")
@@ -131,7 +131,7 @@ def approve_delayed(kind: str, record_id: UUID) -> Response | BaseResponse:
         session.commit()
     except Conflict as exc:
         session.rollback()
-        flash(messages.translate(exc.message), "error")
+        flash(i18n.translate(exc.message), "error")
         return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
     flash(gettext("The delayed registration is approved; it may now be registered."), "success")
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)

@@ -17,13 +17,14 @@ from flask import Response, flash, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from registry import messages
 from registry.domain import EventType, Role
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session
 from registry.models import Facility, Record
 from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
-from registry.web import auth, evidence, forms, hooks, messages
+from registry.web import auth, evidence, forms, hooks, i18n
 from registry.web.blueprint import KIND_OF, bp, page
 from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
@@ -305,21 +306,21 @@ def decide_duplicate(candidate_id: UUID) -> Response | BaseResponse:
     duplicates.get(session, auth.actor(), cid)  # role and area first, then the form
     try:
         if len(note) > NOTE_MAX:
-            raise ValidationFailed(errors={"note": ["Longer than maximum length 2000."]})
+            raise ValidationFailed(errors={"note": [messages.TOO_LONG.format(max=NOTE_MAX)]})
         if decision not in duplicates.DECISIONS:
-            raise ValidationFailed(errors={"decision": ["Choose one of the two decisions."]})
+            raise ValidationFailed(errors={"decision": [messages.CHOOSE_DECISION]})
         candidate = duplicates.decide(session, auth.actor(), cid, decision, note or None)
         kind = KIND_OF[EventType(candidate.record.event_type)]
         kept = candidate.existing_id if decision == "duplicate" else candidate.record_id
         session.commit()
     except (ValidationFailed, Conflict) as exc:
         session.rollback()
-        errors = messages.translate_all(exc.errors or {"": [exc.message]})
+        errors = i18n.translate_all(exc.errors or {"": [exc.message]})
         return _review_page(cid, errors=errors, note=note, status=exc.status_code)
     except PermissionDenied as exc:
-        if exc.message.startswith("A registered record"):
+        if exc.code == messages.REGISTERED_NEVER_REJECTED.code:
             session.rollback()
-            errors = {"decision": [messages.translate(exc.message)]}
+            errors = {"decision": [i18n.translate(exc.message)]}
             return _review_page(cid, errors=errors, note=note, status=exc.status_code)
         raise
     if decision == "duplicate":

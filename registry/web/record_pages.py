@@ -13,7 +13,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, flash, redirect, request, url_for
-from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
@@ -21,11 +20,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, PermissionDenied, ValidationFailed, field_error
 from registry.extensions import db_session, settings
+from registry.messages import CHOOSE_ANSWER, NO_CHANGES
 from registry.models import AuditEvent, Record
+from registry.schemas.common import load
 from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
 from registry.services import corrections, duplicate_check, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, evidence, forms, hooks, messages
+from registry.web import auth, evidence, forms, hooks, i18n
 from registry.web.blueprint import KIND_OF, KIND_RULE, KINDS, bp, page
 from registry.web.i18n import gettext
 
@@ -34,20 +35,12 @@ CORRECTION_FIELDS = ("reason", "evidence", "requested_by")
 
 def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
     """The facts as the API would load them; ValidationFailed carries marshmallow's messages."""
-    try:
-        loaded: dict[str, Any] = records.schema_for(event_type).load(facts)
-    except ValidationError as exc:
-        raise ValidationFailed(errors=_as_dict(exc.messages)) from None
-    return loaded
-
-
-def _as_dict(errors: Any) -> dict[str, Any]:
-    return errors if isinstance(errors, dict) else {"_schema": errors}
+    return load(records.schema_for(event_type), facts)
 
 
 def _form_errors(event_type: EventType, errors: Any) -> dict[str, list[str]]:
     placed = forms.place_errors(forms.flatten_errors(errors), event_type)
-    return messages.translate_all(placed)
+    return i18n.translate_all(placed)
 
 
 def _form_page(
@@ -132,7 +125,7 @@ def _declare_or_warn(
             session, actor, event_type, facts, choice, chosen or None
         )
     if request.form.get("duplicate_checked"):
-        raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})
+        raise ValidationFailed(errors={"duplicate_choice": [CHOOSE_ANSWER]})
     if not facts.get("notification"):
         found = duplicate_check.find(session, actor, event_type, facts)
         if found:
@@ -289,7 +282,7 @@ def _action_failed(event_type: EventType, record_id: str, name: str, exc: Any) -
     return _record_page(
         event_type,
         record_id,
-        action_errors=messages.translate_all(errors),
+        action_errors=i18n.translate_all(errors),
         action_values={f"{name}.{k}": v for k, v in request.form.items()},
         status=exc.status_code,
     )
@@ -297,11 +290,7 @@ def _action_failed(event_type: EventType, record_id: str, name: str, exc: Any) -
 
 def _schema_args(schema: Any) -> dict[str, Any]:
     raw = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
-    try:
-        loaded: dict[str, Any] = schema.load(raw)
-    except ValidationError as exc:
-        raise ValidationFailed(errors=_as_dict(exc.messages)) from None
-    return loaded
+    return load(schema, raw)
 
 
 @bp.post(f"/{KIND_RULE}/<uuid:record_id>/register")
@@ -395,14 +384,11 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
         stored = {k: v for k, v in doc.items() if k in schema.fields and k not in records.NOT_FACTS}
         changes = forms.changes_between(stored, new)
         if not changes:
-            raise field_error("changes", "The changes leave the record as it is.")
+            raise field_error("changes", NO_CHANGES)
         body: dict[str, Any] = {"changes": changes}
         body |= {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
         body = {k: v for k, v in body.items() if v}
-        try:
-            args = CorrectionIn().load(body)
-        except ValidationError as exc:
-            raise ValidationFailed(errors=_as_dict(exc.messages)) from None
+        args = load(CorrectionIn(), body)
         corrections.request(session, actor, event_type, rid, **args)
         session.commit()
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
@@ -414,7 +400,7 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
             raw |= changes  # the service reports the merged facts under "changes"
         elif changes:
             raw.setdefault("_schema", []).extend(changes)
-        errors = _form_errors(event_type, raw) | messages.translate_all(own)
+        errors = _form_errors(event_type, raw) | i18n.translate_all(own)
         return _form_page(
             event_type,
             mode="correct",
