@@ -11,8 +11,10 @@ from swagger_ui_bundle import swagger_ui_path
 from registry.api import admin, auth, certificates, corrections, duplicates, records, stats
 from registry.api.common import current_actor
 from registry.api.errors import register_error_handlers
+from registry.schemas.common import ErrorSchema
 
 api = Api()
+api.ERROR_SCHEMA = ErrorSchema  # the error body documented is the one the handlers send
 # Unknown query parameters are errors too (a misspelt filter must not silently match all).
 Blueprint_.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["query"] = RAISE
 Blueprint_.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = RAISE

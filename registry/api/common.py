@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 from flask import Response, g, make_response, request
 from sqlalchemy.exc import IntegrityError
 
+from registry import messages
 from registry.errors import AuthenticationFailed, BadRequest, Conflict, RegistryError
 from registry.extensions import db_session, settings
 from registry.models import IdempotencyKey
@@ -58,7 +59,7 @@ def _fingerprint() -> str:
 
 def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:
     if stored.request_hash != fingerprint:
-        raise Conflict("This Idempotency-Key was already used for a different request.")
+        raise Conflict(messages.IDEMPOTENCY_KEY_REUSED)
     response = Response(stored.body, status=stored.status_code, content_type=stored.content_type)
     if stored.location:
         response.headers["Location"] = stored.location

@@ -1,4 +1,4 @@
-"""Fields and envelopes shared by every schema."""
+"""Fields and envelopes shared by every schema, and ``load``: a schema's load or a 422."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from registry import messages
 from registry.domain import today
+from registry.errors import ValidationFailed
 
 
 def choice(enum_type: Any, **kwargs: Any) -> fields.String:
@@ -35,19 +37,19 @@ def clean_name(value: str) -> str:
     """
     name = unicodedata.normalize("NFC", value).strip()
     if not name:
-        raise ValidationError("Must not be blank.")
+        raise ValidationError(messages.BLANK)
     for char in name:
         category = unicodedata.category(char)
         if char in BIDI_CONTROLS:
-            raise ValidationError("Must not contain text-direction control characters.")
+            raise ValidationError(messages.BIDI_CONTROLS)
         if category == "Cc":
-            raise ValidationError("Must not contain control characters (like tabs or newlines).")
+            raise ValidationError(messages.CONTROL_CHARACTERS)
         if _is_noncharacter(char) or category in ("Cn", "Cs", "Co"):
-            raise ValidationError("Must not contain non-characters or unassigned characters.")
+            raise ValidationError(messages.NONCHARACTERS)
         if category == "Cf" and char not in JOINERS:
-            raise ValidationError("Must not contain invisible formatting characters.")
+            raise ValidationError(messages.INVISIBLE_FORMATTING)
     if not any(unicodedata.category(c).startswith("L") for c in name):
-        raise ValidationError("A name needs at least one letter.")
+        raise ValidationError(messages.NEEDS_A_LETTER)
     return name
 
 
@@ -72,12 +74,36 @@ class IsoDate(fields.Date):
 
 
 class ErrorSchema(Schema):
-    """The one error envelope of the API."""
+    """The one error body of the API (``registry.api.errors.envelope``), documented for every
+    operation in the OpenAPI document."""
 
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String()
-    errors = fields.Dict()
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status."})
+    status = fields.String(required=True, metadata={"description": "The status's phrase."})
+    message = fields.String(
+        required=True, metadata={"description": "What went wrong, in English, for a person."}
+    )
+    error_code = fields.String(
+        required=True,
+        metadata={
+            "description": "The stable machine code of the error (`changed_meanwhile`, "
+            "`duplicate_pending`, `not_found`, `validation_failed`, ...): act on this, never on "
+            "`message`."
+        },
+    )
+    errors = fields.Dict(
+        metadata={"description": 'Field messages by field: `{"child": {"sex": [...]}}`.'}
+    )
+
+
+def load(schema: Schema, data: Any) -> dict[str, Any]:
+    """``schema.load(data)``, or ValidationFailed (422) with marshmallow's field messages (the
+    messages of the whole input, not of a field, under ``_schema``)."""
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+    except ValidationError as exc:
+        found = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(errors=found) from None
+    return loaded
 
 
 class PageArgs(Schema):
@@ -87,7 +113,7 @@ class PageArgs(Schema):
 
 def not_in_future(value: dt.date) -> None:
     if value > today():
-        raise ValidationError("Must not be in the future.")
+        raise ValidationError(messages.IN_FUTURE)
 
 
 #: Events dated before this year are refused (``EARLIEST_EVENT_YEAR``; set by ``create_app``).
@@ -99,4 +125,4 @@ def plausible_event_date(value: dt.date) -> None:
     not_in_future(value)
     earliest = EVENT_YEARS["earliest"]
     if value.year < earliest:
-        raise ValidationError(f"Must not be before {earliest}; check the year.")
+        raise ValidationError(messages.BEFORE_EARLIEST.format(year=earliest))

@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from registry import messages
 from registry.domain import (
     Attendant,
     CauseEstablishedBy,
@@ -27,6 +28,7 @@ from registry.domain import (
     icd10_chapter,
     icd10_is_well_formed,
 )
+from registry.paths import branch
 from registry.schemas.common import (
     IsoDate,
     PageArgs,
@@ -39,7 +41,7 @@ from registry.schemas.common import (
 MOTHER_MIN_AGE = 10
 MOTHER_MAX_AGE = 60
 MAX_AGE = 130
-CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="Not a valid code.")
+CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error=messages.NOT_A_CODE)
 PREGNANCY = ["not_pregnant", "pregnant", "within_42_days", "43_days_to_1_year", "unknown"]
 #: How far ahead of the registry's clock a device's declaration time may be (device clocks drift).
 DEVICE_CLOCK_SKEW = timedelta(minutes=10)
@@ -47,11 +49,8 @@ DEVICE_TIME = "declared_at_device"
 
 
 def _missing(errors: dict[str, Any], path: str) -> None:
-    node = errors
-    *parents, leaf = path.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = ["Missing data for required field."]
+    node, leaf = branch(errors, path)
+    node[leaf] = [messages.REQUIRED]
 
 
 def _get(data: dict[str, Any], path: str) -> Any:
@@ -76,10 +75,7 @@ def _require(data: dict[str, Any], paths: list[str], errors: dict[str, Any], ori
 
 
 def _add(errors: dict[str, Any], path: str, message: str) -> None:
-    node = errors
-    *parents, leaf = path.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
+    node, leaf = branch(errors, path)
     node.setdefault(leaf, []).append(message)
 
 
@@ -105,7 +101,7 @@ def check_device_time(declared: datetime | None, event_date: date) -> None:
             {DEVICE_TIME: ["Must not be in the future (check the device's clock)."]}
         )
     if declared.date() < event_date:
-        raise ValidationError({DEVICE_TIME: ["Must not be before the event."]})
+        raise ValidationError({DEVICE_TIME: [messages.BEFORE_EVENT]})
 
 
 class PlaceSchema(Schema):
@@ -117,11 +113,11 @@ class PlaceSchema(Schema):
     @validates_schema
     def _where(self, data: dict[str, Any], **_: Any) -> None:
         if data["type"] == PlaceType.HEALTH_FACILITY and not data.get("facility_code"):
-            raise ValidationError("A health facility needs its facility_code.", "facility_code")
+            raise ValidationError(messages.FACILITY_NEEDS_CODE, "facility_code")
         if data["type"] != PlaceType.HEALTH_FACILITY and not (
             data.get("area_code") or data.get("facility_code")
         ):
-            raise ValidationError("Give the area_code of the place.", "area_code")
+            raise ValidationError(messages.GIVE_AREA_CODE, "area_code")
 
 
 class ChildSchema(Schema):
@@ -211,7 +207,7 @@ class BirthIn(Schema):
             )
         father_dob = _date(data, "father.date_of_birth")
         if father_dob is not None and born is not None and father_dob >= born:
-            _add(errors, "father.date_of_birth", "Must be before the birth.")
+            _add(errors, "father.date_of_birth", messages.BEFORE_BIRTH)
         if errors:
             raise ValidationError(errors)
 
@@ -239,7 +235,7 @@ class CauseLineSchema(Schema):
     def _code(self, data: dict[str, Any], **_: Any) -> None:
         code = data.get("icd10")
         if code and not icd10_is_well_formed(code):
-            raise ValidationError("Not an ICD-10 code (like J18.9).", "icd10")
+            raise ValidationError(messages.NOT_ICD10, "icd10")
 
 
 class CauseSchema(Schema):
@@ -264,7 +260,7 @@ class CauseSchema(Schema):
         if not code:
             return
         if not icd10_is_well_formed(code):
-            raise ValidationError("Not an ICD-10 code (like J18.9).", "underlying_icd10")
+            raise ValidationError(messages.NOT_ICD10, "underlying_icd10")
         if icd10_chapter(code) is None:
             raise ValidationError(
                 "Not usable as an underlying cause (S/T injury codes, Z codes and codes outside "
@@ -306,7 +302,7 @@ class DeathIn(Schema):
         born = _date(data, "deceased.date_of_birth")
         if born is not None and died is not None:
             if died < born:
-                _add(errors, "date_of_death", "The death cannot be before the birth.")
+                _add(errors, "date_of_death", messages.DEATH_BEFORE_BIRTH)
             elif age_in_years(born, died) > MAX_AGE:
                 _add(
                     errors,
@@ -318,7 +314,7 @@ class DeathIn(Schema):
         if cause.get("pregnancy_status") not in (None, "not_pregnant", "unknown"):
             age = age_in_years(born, died) if born and died else deceased.get("age_years")
             if deceased.get("sex") != Sex.FEMALE or (age is not None and not 10 <= age <= 54):
-                _add(errors, "cause.pregnancy_status", "Only for women aged 10 to 54.")
+                _add(errors, "cause.pregnancy_status", messages.PREGNANCY_AGE)
         if errors:
             raise ValidationError(errors)
 
@@ -386,7 +382,7 @@ class RecordQuery(PageArgs):
     @validates_schema
     def _range(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("Must not be after date_to.", "date_from")
+            raise ValidationError(messages.AFTER_DATE_TO, "date_from")
 
 
 class RegisterIn(Schema):

@@ -22,9 +22,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 import certificates as certs
+from registry import messages
 from registry.db import utcnow
 from registry.domain import EventType, Role, Status, today
-from registry.errors import Conflict, NotFound, RegistryError
+from registry.errors import Conflict, NotFound, Unavailable
 from registry.models import (
     Area,
     CertificateCounter,
@@ -42,17 +43,9 @@ from registry.services.settings import RegistrySettings
 ACTIVE = "active"
 
 
-class Unavailable(RegistryError):
-    status_code = 503
-    default_message = "Certificates cannot be printed on this server right now."
-
-
 log = logging.getLogger(__name__)
 #: What a client is told when a font is missing; the log names the font file and the package.
-FONT_MISSING = (
-    "A font this certificate needs is not installed on the server; an administrator can see "
-    "which in the server log."
-)
+FONT_MISSING = messages.FONT_MISSING
 
 
 def _font_missing(exc: Exception) -> Unavailable:
@@ -93,9 +86,7 @@ def signer(settings: RegistrySettings) -> certs.Signer:
         key_id = (folder / ACTIVE).read_text(encoding="ascii").strip()
         return certs.Signer((folder / f"{key_id}.key.pem").read_bytes())
     except OSError:
-        raise Unavailable(
-            "No certificate signing key on this server: run `crvs keys generate`."
-        ) from None
+        raise Unavailable(messages.NO_SIGNING_KEY) from None
 
 
 def public_keys(session: Session) -> dict[str, bytes]:
@@ -234,9 +225,7 @@ def _configured_png(setting: str, path: str) -> bytes | None:
     try:
         return Path(path).read_bytes()
     except OSError:
-        raise Unavailable(
-            f"The image configured in {setting} cannot be read on this server."
-        ) from None
+        raise Unavailable(messages.IMAGE_UNREADABLE.format(setting=setting)) from None
 
 
 def _options(settings: RegistrySettings) -> certs.RenderOptions:
@@ -265,7 +254,7 @@ def _render(
     except certs.FontNotFound as exc:
         raise _font_missing(exc) from None
     except certs.CertificateError as exc:
-        raise Conflict(f"This certificate cannot be printed: {exc}") from None
+        raise Conflict(messages.NOT_PRINTABLE.format(reason=exc)) from None
 
 
 def _lock_record(session: Session, record: Record) -> None:
@@ -365,13 +354,13 @@ def issue(
     """Print a certificate of a registered record and write it to the ledger."""
     record = issuable(session, actor, event_type, record_id)
     if record.status != Status.REGISTERED:
-        raise Conflict("Only a registered record has a certificate.")
+        raise Conflict(messages.NO_CERTIFICATE)
     key = signer(settings)
     _ensure_public_key(session, key)
     seal = _configured_png("CERT_SEAL", settings.cert_seal)
     row, printed = _issue_row(session, actor, record, collector, copy, key.key_id, settings, seal)
     if record.status != Status.REGISTERED:  # re-read under the lock
-        raise Conflict("Only a registered record has a certificate.")
+        raise Conflict(messages.NO_CERTIFICATE)
     version = records.current_version(session, record)
     data = certificate_data(session, record, version, settings)
     pdf = _render(data, printed, key, settings)
@@ -458,7 +447,7 @@ def revoke(
     """Revoke one certificate: ``reason`` stays in the ledger, ``category`` is what /verify says."""
     row = get(session, actor, serial)
     if row.revoked_at is not None:
-        raise Conflict("This certificate is already revoked.")
+        raise Conflict(messages.ALREADY_REVOKED)
     _revoke_row(session, actor, row, reason, category)
     session.flush()
     return row

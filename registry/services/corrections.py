@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import messages
 from registry.db import utcnow
 from registry.domain import EventType, Role
 from registry.errors import Conflict, NotFound, PermissionDenied, field_error
@@ -23,10 +24,7 @@ from registry.services.settings import RegistrySettings
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 STATUSES = (PENDING, APPROVED, REJECTED)
-OWN_REQUEST = (
-    "A correction is approved by a second registrar; you requested this one, so another "
-    "registrar of the area must approve it."
-)
+OWN_REQUEST = messages.OWN_CORRECTION
 
 
 def request(
@@ -85,7 +83,7 @@ def changes_to(
     old = {k: v for k, v in current.items() if k in schema.fields and k not in records.NOT_FACTS}
     changes = _changes_between(old, new)
     if not changes:
-        raise field_error("changes", "The changes leave the record as it is.")
+        raise field_error("changes", messages.NO_CHANGES)
     return changes
 
 
@@ -176,7 +174,7 @@ def reject(session: Session, actor: Actor, request_id: str, reason: str) -> Corr
 
 def _ensure_pending(pending: CorrectionRequest) -> None:
     if pending.status != PENDING:
-        raise Conflict(f"This correction request is already {pending.status}.")
+        raise Conflict(messages.CORRECTION_DECIDED.format(status=pending.status))
 
 
 def as_document(session: Session, pending: CorrectionRequest) -> dict[str, Any]:

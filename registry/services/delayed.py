@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import messages
 from registry.domain import EventType, Role, Status, Timeliness, today
 from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.models import Area, DelayedApproval, Record
@@ -19,7 +20,7 @@ from registry.services.settings import RegistrySettings
 
 
 def needs_approval_message(level: str) -> str:
-    return f"A delayed registration needs approval by a registrar of {level} level first."
+    return messages.NEEDS_APPROVAL.format(level=level)
 
 
 def is_delayed(settings: RegistrySettings, record: Record) -> bool:
@@ -84,9 +85,9 @@ def approve(
         raise NotFound(f"No {event_type.value} record {record_id}.")
     ensure_covers(actor, record.area_path)
     if record.status != Status.DECLARED:
-        raise Conflict(f"Only a declared record awaits registration; this one is {record.status}.")
+        raise Conflict(messages.NOT_AWAITING.format(status=record.status))
     if not is_delayed(settings, record):
-        raise Conflict("This registration is not delayed; it needs no approval.")
+        raise Conflict(messages.NOT_DELAYED)
     if not may_approve(session, settings, actor, record):
         raise PermissionDenied(needs_approval_message(settings.delayed_approval_level))
     if approval_of(session, record) is not None:

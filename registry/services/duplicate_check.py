@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from registry import messages
 from registry.domain import EventType, Status
 from registry.errors import ValidationFailed
 from registry.models import DuplicateCandidate, Record
@@ -119,15 +120,13 @@ def declare_with_choice(
     when the chosen record was a notification, else the new declaration.
     """
     if choice not in CHOICES:
-        raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})
+        raise ValidationFailed(errors={"duplicate_choice": [messages.CHOOSE_ANSWER]})
     visible = {f.record_id: f for f in find(session, actor, event_type, facts) if f.visible}
     chosen: Found | None = None
     if choice == SAME:
         chosen = visible.get(chosen_id or "")
         if chosen is None:
-            raise ValidationFailed(
-                errors={"duplicate_choice": ["The record chosen is not among those found."]}
-            )
+            raise ValidationFailed(errors={"duplicate_choice": [messages.CHOSEN_NOT_FOUND]})
     if chosen is not None and chosen.notification:
         saved = records.update_declaration(session, actor, event_type, chosen.record_id, facts)
     else:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 import dedupe
+from registry import messages
 from registry.db import utcnow
 from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -541,7 +542,7 @@ def open_count(record_id: ColumnElement[str] | Any, outer: Any) -> ScalarSelect[
 def before_register(open_duplicates: int) -> None:
     """A record with an undecided suspected duplicate cannot be registered."""
     if open_duplicates:
-        raise Conflict("A suspected duplicate of this record awaits a registrar's decision.")
+        raise Conflict(messages.DUPLICATE_PENDING)
 
 
 # -- the registrar's side -------------------------------------------------------------------------
@@ -741,9 +742,9 @@ def get(session: Session, actor: Actor, candidate_id: str) -> DuplicateCandidate
     require_role(actor, [Role.REGISTRAR])
     candidate = session.get(DuplicateCandidate, candidate_id)
     if candidate is None:
-        raise NotFound("No such suspected duplicate.")
+        raise NotFound(messages.NO_SUCH_DUPLICATE)
     if not (sees(actor, candidate.record) or sees(actor, candidate.existing)):
-        raise PermissionDenied("This is outside your area.")
+        raise PermissionDenied(messages.OUTSIDE_AREA)
     return candidate
 
 
@@ -751,11 +752,8 @@ def get_to_decide(session: Session, actor: Actor, candidate_id: str) -> Duplicat
     """A pair the actor may decide on: their area covers both sides (403 naming the area)."""
     candidate = get(session, actor, candidate_id)
     if not may_decide(actor, candidate.record, candidate.existing):
-        raise PermissionDenied(
-            "This pair spans areas: it "
-            + _awaits(session, candidate.record, candidate.existing)
-            + " whose area covers both records."
-        )
+        awaits = _awaits(session, candidate.record, candidate.existing)
+        raise PermissionDenied(messages.PAIR_SPANS_AREAS.format(awaits=awaits))
     return candidate
 
 
@@ -788,15 +786,8 @@ def ensure_unbound(record: Record) -> None:
     if record.duplicate_of_id is None:
         return
     if record.status == Status.CANCELLED:
-        raise Conflict(
-            f"This registration was cancelled ({record.rejection_reason}); "
-            "it stays readable but never changes."
-        )
-    raise Conflict(
-        f"This record was decided to be a duplicate ({record.rejection_reason}). It cannot be "
-        "resubmitted, amended or registered while that decision stands; a registrar whose "
-        "area covers both records may reopen it."
-    )
+        raise Conflict(messages.REGISTRATION_CANCELLED.format(reason=record.rejection_reason))
+    raise Conflict(messages.DUPLICATE_DECIDED.format(reason=record.rejection_reason))
 
 
 def decide(
@@ -812,10 +803,10 @@ def decide(
         raise ValidationFailed(errors={"decision": [f"Must be one of {', '.join(DECISIONS)}."]})
     candidate = get_to_decide(session, actor, candidate_id)
     if candidate.status != "open":
-        raise Conflict(f"This suspected duplicate was already decided ({candidate.status}).")
+        raise Conflict(messages.ALREADY_DECIDED.format(status=candidate.status))
     newer, existing = candidate.record, candidate.existing
     if newer.status == Status.REGISTERED and decision == "duplicate":
-        raise PermissionDenied("A registered record is never rejected; correct it instead.")
+        raise PermissionDenied(messages.REGISTERED_NEVER_REJECTED)
     candidate.status = decision
     candidate.decided_by_id = actor.user_id
     candidate.decided_at = utcnow()
@@ -866,18 +857,16 @@ def reopen(
         raise ValidationFailed(errors={"reason": ["Give the reason for reopening."]})
     candidate = get_to_decide(session, actor, candidate_id)
     if candidate.status != "duplicate":
-        raise Conflict(
-            f"Only a pair decided as duplicate is reopened; this one is {candidate.status}."
-        )
+        raise Conflict(messages.NOT_REOPENABLE.format(status=candidate.status))
     bound = bound_side(candidate)
     if bound is None:
-        raise Conflict("This decision no longer binds either record.")
+        raise Conflict(messages.DECISION_UNBOUND)
     if bound.status == Status.CANCELLED:
-        raise Conflict("A cancelled registration is not reopened.")
+        raise Conflict(messages.CANCELLED_NOT_REOPENED)
     notification = bound is candidate.existing
     if notification and candidate.record.status == Status.REGISTERED:
         # Its link to the notification is part of a registration, which never changes in place.
-        raise Conflict("The declaration that completed this notification is registered.")
+        raise Conflict(messages.COMPLETED_BY_REGISTERED)
     bound.status = Status.NOTIFIED if notification else Status.DECLARED
     bound.duplicate_of_id = None
     bound.rejection_reason = None

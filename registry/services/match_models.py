@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 import dedupe
+from registry import messages
 from registry.domain import EventType
 from registry.errors import Conflict
 from registry.models import MatchModel
@@ -104,10 +105,7 @@ def train(
         Conflict: When there are fewer than ``min_records`` records (the hand-set weights stay).
     """
     if len(records) < min_records:
-        raise Conflict(
-            f"the hand-set weights stay: the register has {len(records)} records, "
-            f"training needs {min_records}"
-        )
+        raise Conflict(messages.TOO_FEW_RECORDS.format(count=len(records), needed=min_records))
     learnt = dedupe.train(records, training_settings(base))
     last = session.scalar(
         select(func.max(MatchModel.version)).where(MatchModel.event_type == event_type.value)

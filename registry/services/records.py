@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from marshmallow import Schema
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from registry import messages
 from registry.db import Base, new_uuid, utcnow
 from registry.domain import (
     EventType,
@@ -40,6 +40,7 @@ from registry.models import (
     RegistrationCounter,
     User,
 )
+from registry.schemas.common import load
 from registry.schemas.records import DEVICE_TIME, BirthIn, DeathIn
 from registry.services import audit, delayed, duplicates, numbers
 from registry.services.areas import area_by_code, office_id_for
@@ -48,7 +49,7 @@ from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
 
 DECLARERS = (Role.CLERK, Role.REGISTRAR)
-CHANGED_MEANWHILE = "This record was changed meanwhile; reload it and try again."
+CHANGED_MEANWHILE = messages.CHANGED_MEANWHILE
 REGISTRARS = (Role.REGISTRAR,)
 
 
@@ -90,18 +91,18 @@ def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> 
         found = session.execute(FACILITY_WITH_AREA, {"code": place["facility_code"]}).first()
         facility = found[0] if found else None
         if facility is None:
-            errors.setdefault("place", {})["facility_code"] = ["Unknown facility code."]
+            errors.setdefault("place", {})["facility_code"] = [messages.UNKNOWN_FACILITY]
         elif (
             place["type"] == PlaceType.HEALTH_FACILITY
             and facility.kind != FacilityKind.HEALTH_FACILITY
         ):
-            errors.setdefault("place", {})["facility_code"] = ["Not a health facility."]
+            errors.setdefault("place", {})["facility_code"] = [messages.NOT_A_FACILITY]
         else:
             area = facility.area
     if place.get("area_code"):
         place_area = area_by_code(session, place["area_code"])
         if place_area is None:
-            errors.setdefault("place", {})["area_code"] = ["Unknown area code."]
+            errors.setdefault("place", {})["area_code"] = [messages.UNKNOWN_AREA]
         elif area is None:
             area = place_area
     person, residence_path = (
@@ -114,10 +115,10 @@ def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> 
     if residence_code:
         residence = area_by_code(session, residence_code)
         if residence is None:
-            errors.setdefault(person, {})[residence_path[1]] = ["Unknown area code."]
+            errors.setdefault(person, {})[residence_path[1]] = [messages.UNKNOWN_AREA]
     mother_residence = facts.get("mother_residence_area_code")
     if mother_residence and area_by_code(session, mother_residence) is None:
-        errors["mother_residence_area_code"] = ["Unknown area code."]
+        errors["mother_residence_area_code"] = [messages.UNKNOWN_AREA]
     if errors:
         raise ValidationFailed(errors=errors)
     assert area is not None  # the schema requires a facility or an area
@@ -251,11 +252,11 @@ def _new_version(
 
 def _load(event_type: EventType, raw: dict[str, Any], wrap: str | None = None) -> dict[str, Any]:
     try:
-        loaded: dict[str, Any] = schema_for(event_type).load(raw)
-    except SchemaError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(errors={wrap: messages} if wrap else messages) from None
-    return loaded
+        return load(schema_for(event_type), raw)
+    except ValidationFailed as exc:
+        if wrap is None:
+            raise
+        raise ValidationFailed(errors={wrap: exc.errors}) from None
 
 
 def declare(
@@ -391,7 +392,7 @@ def current_version(session: Session, record: Record) -> RecordVersion:
 def read(session: Session, actor: Actor, event_type: EventType, record_id: str) -> dict[str, Any]:
     """The latest version as a document; the full read is audited."""
     if actor.role not in DECLARERS:
-        raise PermissionDenied("Only clerks and registrars read records.")
+        raise PermissionDenied(messages.READERS_ONLY)
     record = _get(session, actor, event_type, record_id)
     audit.record(session, actor, "read", record_id=record.id)
     return document(session, record, actor)
@@ -444,7 +445,7 @@ def history(
     session: Session, actor: Actor, event_type: EventType, record_id: str
 ) -> dict[str, Any]:
     if actor.role not in DECLARERS:
-        raise PermissionDenied("Only clerks and registrars read records.")
+        raise PermissionDenied(messages.READERS_ONLY)
     record = _get(session, actor, event_type, record_id)
     audit.record(session, actor, "read_history", record_id=record.id)
     names = {u.id: u.username for u in session.scalars(select(User))}
@@ -479,7 +480,7 @@ def search(
     """A page of record summaries inside the actor's area, newest event first (a registration
     number as ``numbers.condition`` reads it, in ``number_format``)."""
     if actor.role not in DECLARERS:
-        raise PermissionDenied("Only clerks and registrars search records.")
+        raise PermissionDenied(messages.SEARCHERS_ONLY)
     pending = duplicates.open_count(Record.id, Record).label("pending")
     stmt = scoped(select(Record, RecordVersion, Area.code, pending), actor)
     stmt = (
@@ -493,9 +494,9 @@ def search(
     if query.get("area"):
         area = area_by_code(session, query["area"])
         if area is None:
-            raise field_error("area", "Unknown area code.")
+            raise field_error("area", messages.UNKNOWN_AREA)
         if not (actor.covers(area.path) or (area.path and actor.area_path.startswith(area.path))):
-            raise PermissionDenied("This area is outside yours.")
+            raise PermissionDenied(messages.AREA_OUTSIDE_YOURS)
         stmt = stmt.where(Record.area_path.startswith(area.path, autoescape=True))
     stmt = _by_name(stmt, event_type, query)
     if query.get("registration_number"):
@@ -562,15 +563,15 @@ def update_declaration(
     require_role(actor, DECLARERS)
     record = _get_for_update(session, actor, event_type, record_id)
     if record.status == Status.REGISTERED:
-        raise Conflict("A registered record changes only through a correction.")
+        raise Conflict(messages.REGISTERED_CHANGES_BY_CORRECTION)
     duplicates.ensure_unbound(record)
     if record.status == Status.CANCELLED:
-        raise Conflict("A cancelled registration never changes; it stays readable.")
+        raise Conflict(messages.CANCELLED_NEVER_CHANGES)
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
     notification = bool(facts.get("notification"))
     if notification and record.status != Status.NOTIFIED:
-        raise Conflict("A declaration cannot go back to a notification.")
+        raise Conflict(messages.NOT_BACK_TO_NOTIFICATION)
     previous = record.status
     kind = {
         Status.NOTIFIED: "completion",
@@ -638,14 +639,14 @@ def registration_band(
     """The timeliness of registering an event of ``event_date`` on ``on``, checked: never before
     the event, and a delayed registration gives its reason (``register`` and the batch import)."""
     if on < event_date:
-        raise field_error("registration_date", "Must not be before the event.")
+        raise field_error("registration_date", messages.BEFORE_EVENT)
     band = settings.periods(event_type).band(event_date, on)
     if band is Timeliness.DELAYED and not (reason and reason.strip()):
-        raise field_error("reason", "A delayed registration needs a reason.")
+        raise field_error("reason", messages.DELAYED_NEEDS_REASON)
     return band
 
 
-NO_OFFICE = "No registration office covers this record's area."
+NO_OFFICE = messages.NO_OFFICE
 
 
 def register(
@@ -666,7 +667,7 @@ def register(
     open_duplicates: int = locked[4]
     duplicates.ensure_unbound(record)
     if record.status != Status.DECLARED:
-        raise Conflict(f"Only a declared record can be registered; this one is {record.status}.")
+        raise Conflict(messages.NOT_DECLARED.format(status=record.status))
     duplicates.before_register(open_duplicates)
     on = registration_date or today()
     band = registration_band(settings, event_type, version.event_date, on, reason)
@@ -710,7 +711,7 @@ def reject(
     require_role(actor, REGISTRARS)
     record = _get_for_update(session, actor, event_type, record_id)
     if record.status not in (Status.NOTIFIED, Status.DECLARED):
-        raise Conflict(f"A {record.status} record cannot be rejected.")
+        raise Conflict(messages.NOT_REJECTABLE.format(status=record.status))
     record.status = Status.REJECTED
     record.rejection_reason = reason
     record.updated_at = utcnow()
@@ -744,7 +745,7 @@ def _corrected(
     """The facts of ``record`` with ``changes`` applied, checked: the facts, their places, their
     typed columns and the paths that change."""
     if record.status != Status.REGISTERED:
-        raise Conflict("Only a registered record is corrected; amend a declaration instead.")
+        raise Conflict(messages.NOT_REGISTERED_FOR_CORRECTION)
     if "notification" in changes:
         raise field_error("changes.notification", "A registered record is not a notification.")
     if DEVICE_TIME in changes:
@@ -758,11 +759,11 @@ def _corrected(
         stored.pop(key, None)
     changed = _changed_paths(old, stored)
     if not changed:
-        raise field_error("changes", "The changes leave the record as it is.")
+        raise field_error("changes", messages.NO_CHANGES)
     typed = _typed(event_type, facts, where)
     assert record.registration_date is not None
     if typed["event_date"] > record.registration_date:
-        raise field_error("changes", "The event would come after its registration.")
+        raise field_error("changes", messages.EVENT_AFTER_REGISTRATION)
     return facts, where, typed, changed
 
 
@@ -874,12 +875,9 @@ def cancel_registration(
     record = _get_for_update(session, actor, EventType(record.event_type), record_id)
     ensure_covers(actor, kept.area_path)
     if record.status == Status.CANCELLED:
-        raise Conflict("This registration is already cancelled.")
+        raise Conflict(messages.ALREADY_CANCELLED)
     if record.status != Status.REGISTERED or kept.status != Status.REGISTERED:
-        raise Conflict(
-            "Only a registered record is cancelled, as a duplicate of another registered "
-            "record; decide on a declaration instead."
-        )
+        raise Conflict(messages.NOT_CANCELLABLE)
     if not (reason.strip() and evidence.strip()):
         raise field_error("reason", "A cancellation needs a reason and evidence.")
     current = current_version(session, record)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
+from registry import messages
 from registry.domain import Role
 from registry.errors import PermissionDenied
 from registry.models import Area, Record, User
@@ -54,7 +55,7 @@ def require_role(actor: Actor, roles: Iterable[Role]) -> None:
     allowed = set(roles)
     if actor.role not in allowed:
         names = ", ".join(sorted(r.value for r in allowed))
-        raise PermissionDenied(f"Only {names} may do this.")
+        raise PermissionDenied(messages.ONLY_ROLES.format(roles=names))
 
 
 def scoped(stmt: S, actor: Actor, record: Any = Record) -> S:
@@ -78,4 +79,4 @@ def scoped_areas(stmt: S, actor: Actor) -> S:
 
 def ensure_covers(actor: Actor, area_path: str) -> None:
     if not actor.covers(area_path):
-        raise PermissionDenied("This is outside your area.")
+        raise PermissionDenied(messages.OUTSIDE_AREA)

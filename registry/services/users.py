@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from registry import messages
 from registry.domain import Role
 from registry.errors import (
     Conflict,
@@ -80,22 +81,22 @@ def create_user(
     actor: Actor | None = None,
 ) -> User:
     if not USERNAME_RE.match(username):
-        raise field_error("username", "Use 1-80 letters, digits, '.' or '_'.")
+        raise field_error("username", messages.USERNAME_FORMAT)
     if role not in ROLES:
-        raise field_error("role", f"Must be one of {', '.join(ROLES)}.")
+        raise field_error("role", messages.ROLE_ONE_OF.format(roles=", ".join(ROLES)))
     check_password(settings, password, username, full_name)
     area = area_by_code(session, area_code)
     if area is None:
-        raise field_error("area", f"Unknown area code {area_code!r}.")
+        raise field_error("area", messages.UNKNOWN_AREA_CODE.format(code=area_code))
     facility = None
     if facility_code:
         facility = facility_by_code(session, facility_code)
         if facility is None:
-            raise field_error("facility", f"Unknown facility code {facility_code!r}.")
+            raise field_error("facility", messages.UNKNOWN_FACILITY_CODE.format(code=facility_code))
         if not facility.area.path.startswith(area.path):
             raise field_error("facility", FACILITY_OUTSIDE_USER)
     if session.scalars(select(User).where(User.username == username)).first():
-        raise Conflict(f"A user named {username!r} already exists.")
+        raise Conflict(messages.USER_EXISTS.format(username=username))
     user = User(
         username=username,
         full_name=full_name or username,
@@ -115,13 +116,15 @@ def check_password(settings: RegistrySettings, password: str, *user_inputs: str)
     which knows common passwords, words, names, keyboard patterns, repeats and dates, and here
     also the user's own name); a 422 naming the field says why."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise field_error("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise field_error("password", messages.PASSWORD_TOO_SHORT.format(count=MIN_PASSWORD_LENGTH))
     result = zxcvbn(password[:STRENGTH_CHECKED_LENGTH], user_inputs=[u for u in user_inputs if u])
     if result["score"] < settings.password_min_score:
         feedback = result["feedback"]
         why = feedback.get("warning") or next(iter(feedback.get("suggestions") or []), "")
-        message = "This password is too easy to guess; choose a longer, less common one."
-        raise field_error("password", f"{message} {why}".strip())
+        error = field_error("password", messages.PASSWORD_TOO_EASY)
+        if why:  # zxcvbn's own hint, in English, after the coded message
+            error.errors["password"].append(why)  # type: ignore[index]
+        raise error
 
 
 @dataclass(frozen=True)
@@ -372,14 +375,14 @@ def ensure_may_use_api(user: User) -> None:
 
 # -- administration of accounts -------------------------------------------------------------------
 
-FACILITY_OUTSIDE_USER = "The facility must lie in the user's area."
-AREA_OUTSIDE_YOURS = "This area is outside yours."
-FACILITY_OUTSIDE_YOURS = "This facility is outside your area."
-CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own account."
-CANNOT_CHANGE_OWN_ROLE = "You cannot change your own role or area."
-NO_SUCH_USER = "No such user in your area."
-WRONG_CURRENT_PASSWORD = "The current password is wrong."  # noqa: S105 (a message)
-SAME_PASSWORD = "Choose a password different from the current one."  # noqa: S105
+FACILITY_OUTSIDE_USER = messages.FACILITY_OUTSIDE_USER
+AREA_OUTSIDE_YOURS = messages.AREA_OUTSIDE_YOURS
+FACILITY_OUTSIDE_YOURS = messages.FACILITY_OUTSIDE_YOURS
+CANNOT_DEACTIVATE_SELF = messages.CANNOT_DEACTIVATE_SELF
+CANNOT_CHANGE_OWN_ROLE = messages.CANNOT_CHANGE_OWN_ROLE
+NO_SUCH_USER = messages.NO_SUCH_USER
+WRONG_CURRENT_PASSWORD = messages.WRONG_CURRENT_PASSWORD
+SAME_PASSWORD = messages.SAME_PASSWORD
 #: Length of a generated temporary password (URL-safe characters, about 96 bits).
 TEMPORARY_PASSWORD_BYTES = 12
 
@@ -431,7 +434,7 @@ def list_users(
     if area_code:
         area = area_by_code(session, area_code)
         if area is None:
-            raise field_error("area", f"Unknown area code {area_code!r}.")
+            raise field_error("area", messages.UNKNOWN_AREA_CODE.format(code=area_code))
         stmt = stmt.where(Area.path.startswith(area.path, autoescape=True))
     if active is not None:
         stmt = stmt.where(User.active.is_(true() if active else false()))
@@ -460,14 +463,14 @@ def _place(
     area_field, facility_field = fields
     area = area_by_code(session, area_code)
     if area is None:
-        raise field_error(area_field, f"Unknown area code {area_code!r}.")
+        raise field_error(area_field, messages.UNKNOWN_AREA_CODE.format(code=area_code))
     if actor is not None and not actor.covers(area.path):
         raise PermissionDenied(AREA_OUTSIDE_YOURS, errors={area_field: [AREA_OUTSIDE_YOURS]})
     if not facility_code:
         return area, None
     facility = facility_by_code(session, facility_code)
     if facility is None:
-        raise field_error(facility_field, f"Unknown facility code {facility_code!r}.")
+        raise field_error(facility_field, messages.UNKNOWN_FACILITY_CODE.format(code=facility_code))
     if actor is not None and not actor.covers(facility.area.path):
         raise PermissionDenied(
             FACILITY_OUTSIDE_YOURS, errors={facility_field: [FACILITY_OUTSIDE_YOURS]}
@@ -522,7 +525,7 @@ def update_user(
     own = actor is not None and actor.user_id == user.id
     changes: dict[str, list[Any]] = {}
     if role is not None and role not in ROLES:
-        raise field_error("role", f"Must be one of {', '.join(ROLES)}.")
+        raise field_error("role", messages.ROLE_ONE_OF.format(roles=", ".join(ROLES)))
     if role is not None and Role(role) != Role(user.role):
         if own:
             raise field_error("role", CANNOT_CHANGE_OWN_ROLE)
@@ -549,7 +552,7 @@ def update_user(
     if full_name is not None:
         name = full_name.strip()
         if not name:
-            raise field_error("full_name", "Must not be blank.")
+            raise field_error("full_name", messages.BLANK)
         if name != user.full_name:
             changes["full_name"] = [user.full_name, name]
             user.full_name = name
@@ -725,7 +728,7 @@ def system_actor(session: Session, settings: RegistrySettings) -> Actor:
             select(Area).where(Area.parent_id.is_(None)).order_by(Area.id)
         ).first()
         if root is None:
-            raise Conflict("Load the areas first: there is no root area.")
+            raise Conflict(messages.NO_ROOT_AREA)
         user = create_user(
             session,
             settings,

@@ -11,10 +11,12 @@ place, what each capability adds to the shared pages (``hooks.plug``).
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from registry import messages
 from registry.domain import Role
+from registry.errors import BadRequest
 
 # Importing a module of pages adds its views to ``bp``; admin_pages, offline_pages, pages,
 # record_pages and stats_pages are imported for that alone.
@@ -42,7 +44,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 def _protect_forms() -> None:
     """CSRF on every state-changing request outside the bearer-token API under /api/."""
     if request.method not in SAFE_METHODS and not request.path.startswith("/api/"):
-        csrf.protect()
+        try:
+            csrf.protect()
+        except CSRFError as exc:  # one coded message for the page; flask-wtf's reason in the log
+            current_app.logger.info("CSRF refused on %s: %s", request.path, exc.description)
+            raise BadRequest(messages.CSRF_REFUSED) from None
 
 
 def _plug_capabilities() -> None:

@@ -25,47 +25,13 @@ from registry.extensions import db_session, settings
 from registry.models import User
 from registry.services import users
 from registry.services.scoping import require_role
-from registry.web import auth, messages
+from registry.web import auth, i18n
 from registry.web.blueprint import bp, discard, flash_after_commit, page, unit_of_work
 from registry.web.i18n import gettext
 
-
-def N_(message: str) -> str:  # the marker name pybabel knows
-    return message
-
-
-#: The services' messages for accounts, for the catalogue (shown translated on the pages).
-KNOWN = frozenset(
-    (
-        N_("The facility must lie in the user's area."),
-        N_("This area is outside yours."),
-        N_("This facility is outside your area."),
-        N_("You cannot deactivate your own account."),
-        N_("You cannot change your own role or area."),
-        N_("No such user in your area."),
-        N_("The current password is wrong."),
-        N_("Choose a password different from the current one."),
-        N_("Use 1-80 letters, digits, '.' or '_'."),
-        N_("Use at least 10 characters."),
-        N_("Must not be blank."),
-        N_("Only admin may do this."),
-    )
-)
 FIELDS = ("q", "role", "area", "status")
 STATUSES = {"active": True, "inactive": False}
 TEXT_MAX = 200
-
-
-def _translate(message: str) -> str:
-    if message in KNOWN:
-        return gettext(message)
-    if message.startswith("Unknown area code"):
-        return gettext("Unknown area code.")
-    if message.startswith("Unknown facility code"):
-        return gettext("Unknown facility code.")
-    if message.startswith("This password is too easy to guess"):
-        return gettext("This password is too easy to guess; choose a longer, less common one.")
-    return messages.translate(message)
 
 
 def _errors(exc: RegistryError, field: str) -> dict[str, Any]:
@@ -74,9 +40,9 @@ def _errors(exc: RegistryError, field: str) -> dict[str, Any]:
     found: dict[str, list[str]] = {}
     for name, texts in (exc.errors or {}).items():
         listed = texts if isinstance(texts, list) else [str(texts)]
-        found[name] = [_translate(str(t)) for t in listed]
+        found[name] = [i18n.translate(str(t)) for t in listed]
     if not found:
-        found[field] = [_translate(exc.message)]
+        found[field] = [i18n.translate(exc.message)]
     return found
 
 

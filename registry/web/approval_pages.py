@@ -22,7 +22,7 @@ from registry.extensions import db_session, settings
 from registry.models import Record
 from registry.services import corrections, delayed, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, forms, messages
+from registry.web import auth, forms, i18n
 from registry.web.blueprint import (
     KIND_OF,
     KIND_RULE,
@@ -91,7 +91,7 @@ def correction_queue() -> Response:
 def _decided(request_id: str, exc: Any) -> Response:
     """The queue again, the message by the request; nothing of the decision is stored."""
     discard()
-    return _queue_page({request_id: [messages.translate(exc.message)]}, exc.status_code)
+    return _queue_page({request_id: [i18n.translate(exc.message)]}, exc.status_code)
 
 
 @bp.post("/corrections/<uuid:request_id>/approve")
@@ -141,7 +141,7 @@ def approve_delayed(kind: str, record_id: UUID) -> Response | BaseResponse:
         delayed.approve(session, settings(), auth.actor(), KINDS[kind], rid, note)
     except Conflict as exc:
         discard()
-        flash_after_commit(messages.translate(exc.message), "error")
+        flash_after_commit(i18n.translate(exc.message), "error")
         return redirect(url_for("web.record", kind=kind, record_id=rid), 303)
     flash_after_commit(gettext("The delayed registration is approved; it may now be registered."))
     return redirect(url_for("web.record", kind=kind, record_id=rid), 303)

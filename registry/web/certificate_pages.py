@@ -17,21 +17,21 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, redirect, request, url_for
-from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
 import certificates as certs
 from registry.domain import EventType, Role, Status
-from registry.errors import Conflict, ValidationFailed
+from registry.errors import Conflict, Unavailable, ValidationFailed
 from registry.extensions import db_session, settings
 from registry.limits import verify_limit
 from registry.models import IssuedCertificate
 from registry.schemas.certificates import CertificateIn, RevokeIn, VerifyIn
+from registry.schemas.common import load
 from registry.services import certificates
 from registry.services.scoping import Actor
-from registry.web import auth, messages
+from registry.web import auth, i18n
 from registry.web.blueprint import (
     KIND_OF,
     KIND_RULE,
@@ -86,15 +86,6 @@ def record_context(session: Session, actor: Actor, doc: dict[str, Any]) -> dict[
     }
 
 
-def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as exc:
-        errors = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
-        raise ValidationFailed(errors=errors) from None
-    return loaded
-
-
 def _text(name: str) -> str:
     return request.form.get(name, "").strip()
 
@@ -113,13 +104,13 @@ def issue_certificate(kind: str, record_id: UUID) -> Response | BaseResponse:
         "copy": request.form.get("copy") == "y",
     }
     try:
-        data = _load(CertificateIn(), body)
+        data = load(CertificateIn(), body)
         collector = certificates.Collector(**data["collector"])
         pdf, row = certificates.issue(
             session, settings(), actor, event_type, rid, collector, copy=data["copy"]
         )
         serial = row.serial
-    except (ValidationFailed, Conflict, certificates.Unavailable) as exc:
+    except (ValidationFailed, Conflict, Unavailable) as exc:
         return _action_failed(event_type, rid, "certificate", exc)
     response = Response(pdf, content_type="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{serial}.pdf"'
@@ -138,7 +129,7 @@ def revoke_certificate(serial: str) -> Response | BaseResponse:
     event_type = EventType(found.record.event_type)
     try:
         body = {k: _text(k) for k in ("reason", "category") if _text(k)}
-        data = _load(RevokeIn(), body)
+        data = load(RevokeIn(), body)
         category = certificates.RevocationCategory(data["category"])
         certificates.revoke(session, actor, serial, data["reason"], category)
     except (ValidationFailed, Conflict) as exc:
@@ -195,10 +186,10 @@ def verify() -> Response:
         except Unreadable as exc:
             return _verify_page(422, error=str(exc))
     try:
-        data = _load(VerifyIn(), {"payload": payload.strip()} if payload.strip() else {})
+        data = load(VerifyIn(), {"payload": payload.strip()} if payload.strip() else {})
     except ValidationFailed as exc:
         flat = flatten_errors(exc.errors)
-        text = " ".join(messages.translate(m) for ms in flat.values() for m in ms)
+        text = " ".join(i18n.translate(m) for ms in flat.values() for m in ms)
         return _verify_page(422, error=text, payload=payload[:4000])
     result = certificates.verify(db_session(), data["payload"], settings())
     return _verify_page(result=result, payload=data["payload"])

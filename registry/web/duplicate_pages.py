@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
+from registry import messages
 from registry.domain import EventType, Role
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session
@@ -25,7 +26,7 @@ from registry.models import Facility, Record
 from registry.schemas.duplicates import DecisionIn
 from registry.services import audit, duplicate_check, duplicates, records
 from registry.services.scoping import Actor
-from registry.web import auth, evidence, forms, messages
+from registry.web import auth, evidence, forms, i18n
 from registry.web.blueprint import KIND_OF, bp, discard, flash_after_commit, page, unit_of_work
 from registry.web.i18n import gettext
 from registry.web.i18n import lazy_gettext as _l
@@ -322,12 +323,12 @@ def decide_duplicate(candidate_id: UUID) -> Response | BaseResponse:
         kept = candidate.existing_id if decision == "duplicate" else candidate.record_id
     except (ValidationFailed, Conflict) as exc:
         discard()
-        errors = messages.translate_all(exc.errors or {"": [exc.message]})
+        errors = i18n.translate_all(exc.errors or {"": [exc.message]})
         return _review_page(cid, errors=errors, note=note, status=exc.status_code)
     except PermissionDenied as exc:
-        if exc.message.startswith("A registered record"):
+        if exc.code == messages.REGISTERED_NEVER_REJECTED.code:
             discard()
-            errors = {"decision": [messages.translate(exc.message)]}
+            errors = {"decision": [i18n.translate(exc.message)]}
             return _review_page(cid, errors=errors, note=note, status=exc.status_code)
         raise
     if decision == "duplicate":

@@ -1,7 +1,8 @@
 """Error pages: ``render_error`` is installed as the registry's HTML error renderer.
 
 ``registry.api.errors.envelope`` calls it for every error outside ``/api/``, so a 403 from a
-service, a 404, a refused CSRF token or a 429 reach the user as a page in their language.
+service, a 404, a refused CSRF token or a 429 reach the user as a page in their language (the
+message translated by the code it carries, ``i18n.translate``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from typing import Any
 
 from flask import Response, make_response, render_template
 
-from registry.web import messages
-from registry.web.i18n import DEFAULT, current_locale, gettext
+from registry.web.i18n import DEFAULT, current_locale, gettext, translate
 from registry.web.i18n import lazy_gettext as _l
 
 TITLES = {
@@ -50,7 +50,7 @@ def render_error(code: int, message: str | None, errors: Any) -> Response:
         if code == 503:
             text = gettext("The registry database is unavailable; try again shortly.")
     else:
-        text = messages.translate(message) if message else ""
+        text = translate(message) if message else ""
         untranslated = text == message and current_locale() != DEFAULT
         if not text or untranslated:  # never an English sentence on a French page
             text = str(DETAILS.get(code, title))

@@ -23,6 +23,7 @@ from registry.domain import (
     Sex,
     TypeOfBirth,
 )
+from registry.paths import branch
 from registry.schemas.records import PREGNANCY
 from registry.web.i18n import lazy_gettext as _l
 
@@ -322,10 +323,7 @@ def all_fields(event_type: EventType) -> Iterable[Field]:
 
 
 def _put(target: dict[str, Any], path: str, value: Any) -> None:
-    node = target
-    *parents, leaf = path.split(".")
-    for part in parents:
-        node = node.setdefault(part, {})
+    node, leaf = branch(target, path)
     node[leaf] = value
 
 
@@ -415,10 +413,15 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
                 for path, messages in flatten_errors(item, prefix).items():
                     flat.setdefault(path, []).extend(messages)
             else:
-                flat.setdefault(prefix, []).append(str(item))
+                flat.setdefault(prefix, []).append(_words(item))
     elif errors is not None:
-        flat.setdefault(prefix, []).append(str(errors))
+        flat.setdefault(prefix, []).append(_words(errors))
     return flat
+
+
+def _words(message: Any) -> str:
+    """A message as it is when it is one (it may carry its code, ``registry.messages.Text``)."""
+    return message if isinstance(message, str) else str(message)
 
 
 def place_errors(errors: dict[str, list[str]], event_type: EventType) -> dict[str, list[str]]:

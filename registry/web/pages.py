@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, redirect, request, session, url_for
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import EventType, Status
 from registry.errors import PermissionDenied, TooManyAttempts, ValidationFailed
 from registry.extensions import db_session, settings
+from registry.schemas.common import load
 from registry.schemas.records import RecordQuery
 from registry.services import records, users, worklist
 from registry.services.areas import search_areas
 from registry.services.scoping import require_role
-from registry.web import auth, hooks, lookups, messages
+from registry.web import auth, hooks, i18n, lookups
 from registry.web.blueprint import (
     KIND_OF,
     KINDS,
@@ -160,12 +160,9 @@ def search() -> Response:
     status = 200
     if asked:
         try:
-            query = RecordQuery().load(args)
+            query = load(RecordQuery(), args)
             number_format = settings().number_format
             found = records.search(db_session(), actor, event_type, query, number_format)
-        except ValidationError as exc:
-            errors = flatten_errors(exc.messages)
-            status = 422
         except ValidationFailed as exc:
             errors, status = flatten_errors(exc.errors), exc.status_code
         except PermissionDenied as exc:  # an area outside the user's: shown on the field
@@ -175,7 +172,7 @@ def search() -> Response:
         status,
         kind=KIND_OF[event_type],
         values=values,
-        errors=messages.translate_all(errors),
+        errors=i18n.translate_all(errors),
         found=found,
         statuses=[s.value for s in Status],
     )

@@ -12,18 +12,19 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, redirect, request, url_for
-from marshmallow import Schema, ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session, settings
+from registry.messages import CHOOSE_ANSWER
 from registry.models import Record
+from registry.schemas.common import load
 from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
 from registry.services import audit, corrections, duplicate_check, records
 from registry.services.scoping import Actor, require_role
-from registry.web import auth, evidence, forms, hooks, messages
+from registry.web import auth, evidence, forms, hooks, i18n
 from registry.web.blueprint import (
     KIND_OF,
     KIND_RULE,
@@ -39,24 +40,14 @@ from registry.web.i18n import gettext
 CORRECTION_FIELDS = ("reason", "evidence", "requested_by")
 
 
-def _loaded(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` as the API would load it; ValidationFailed carries marshmallow's messages."""
-    try:
-        loaded: dict[str, Any] = schema.load(data)
-    except ValidationError as exc:
-        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(errors=errors) from None
-    return loaded
-
-
 def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
-    """The facts of a record as the API would load them."""
-    return _loaded(records.schema_for(event_type), facts)
+    """The facts as the API would load them; ValidationFailed carries marshmallow's messages."""
+    return load(records.schema_for(event_type), facts)
 
 
 def _form_errors(event_type: EventType, errors: Any) -> dict[str, list[str]]:
     placed = forms.place_errors(forms.flatten_errors(errors), event_type)
-    return messages.translate_all(placed)
+    return i18n.translate_all(placed)
 
 
 def _form_page(
@@ -141,7 +132,7 @@ def _declare_or_warn(
             session, actor, event_type, facts, choice, chosen or None
         )
     if request.form.get("duplicate_checked"):
-        raise ValidationFailed(errors={"duplicate_choice": ["Choose one of the answers."]})
+        raise ValidationFailed(errors={"duplicate_choice": [CHOOSE_ANSWER]})
     if not facts.get("notification"):
         found = duplicate_check.find(session, actor, event_type, facts)
         if found:
@@ -260,15 +251,15 @@ def _action_failed(event_type: EventType, record_id: str, name: str, exc: Any) -
     return _record_page(
         event_type,
         record_id,
-        action_errors=messages.translate_all(errors),
+        action_errors=i18n.translate_all(errors),
         action_values={f"{name}.{k}": v for k, v in request.form.items()},
         status=exc.status_code,
     )
 
 
-def _schema_args(schema: Schema) -> dict[str, Any]:
+def _schema_args(schema: Any) -> dict[str, Any]:
     raw = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
-    return _loaded(schema, raw)
+    return load(schema, raw)
 
 
 @bp.post(f"/{KIND_RULE}/<uuid:record_id>/register")
@@ -356,7 +347,7 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
         changes = corrections.changes_to(session, actor, event_type, rid, facts)
         given = {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
         body = {"changes": changes} | {k: v for k, v in given.items() if v}
-        corrections.request(session, actor, event_type, rid, **_loaded(CorrectionIn(), body))
+        corrections.request(session, actor, event_type, rid, **load(CorrectionIn(), body))
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
         discard()
         raw = dict(exc.errors or {"_schema": [exc.message]})
@@ -366,7 +357,7 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
             raw |= changes  # the service reports the merged facts under "changes"
         elif changes:
             raw.setdefault("_schema", []).extend(changes)
-        errors = _form_errors(event_type, raw) | messages.translate_all(own)
+        errors = _form_errors(event_type, raw) | i18n.translate_all(own)
         return _form_page(
             event_type,
             mode="correct",

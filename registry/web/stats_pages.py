@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from registry import messages
 from registry.domain import today
 from registry.errors import NotFound, ValidationFailed
 from registry.extensions import db_session
@@ -27,11 +28,10 @@ from registry.services import stats
 from registry.services.scoping import require_role
 from registry.services.stats.query import ESTABLISHED_BY, NOT_STATED
 from registry.services.stats.suppression import TOTAL
-from registry.web import auth, messages
+from registry.web import auth, i18n
 from registry.web.blueprint import bp, page, unit_of_work
 from registry.web.forms import flatten_errors
-from registry.web.i18n import current_locale, gettext
-from registry.web.messages import N_
+from registry.web.i18n import N_, current_locale, gettext
 
 DOWNLOADS = ("csv", "xlsx")
 DEFAULT_LEVEL = "district"
@@ -46,9 +46,9 @@ def _args() -> tuple[dict[str, str], dict[str, list[str]], stats.StatsRequest | 
     }
     errors: dict[str, list[str]] = {}
     if not values["year"].isdigit() or not 1900 <= int(values["year"]) <= 2200:
-        errors["year"] = ["Must be between 1900 and 2200."]
+        errors["year"] = [messages.YEAR_RANGE]
     if values["period"] not in stats.PERIODS:
-        errors["period"] = [f"Must be one of: {', '.join(stats.PERIODS)}."]
+        errors["period"] = [messages.ONE_OF.format(choices=", ".join(stats.PERIODS))]
     if errors:
         return values, errors, None
     request_ = stats.StatsRequest(
@@ -216,7 +216,7 @@ def statistics() -> Response:
         "statistics.html",
         status,
         values=values,
-        errors=messages.translate_all(errors),
+        errors=i18n.translate_all(errors),
         levels=levels,
         periods=stats.PERIODS,
         result=result,
@@ -245,7 +245,7 @@ def statistics_download(table: str, fmt: str) -> Response | BaseResponse:
     actor = auth.actor()
     require_role(actor, stats.STATISTICIANS)
     if table not in stats.TABLE_NAMES or fmt not in DOWNLOADS:
-        raise NotFound("No such resource.")
+        raise NotFound()
     _values, errors, req = _args()
     if req is None:
         raise ValidationFailed(errors=errors)

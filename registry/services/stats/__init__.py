@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import messages
 from registry.domain import Role, today
 from registry.errors import field_error
 from registry.models import Area
@@ -59,11 +60,11 @@ def system_actor() -> Actor:
 
 def _validate(session: Session, actor: Actor, request: StatsRequest) -> list[Area]:
     if request.table not in TABLE_NAMES:
-        raise field_error("table", f"Must be one of: {', '.join(TABLE_NAMES)}.")
+        raise field_error("table", messages.ONE_OF.format(choices=", ".join(TABLE_NAMES)))
     if request.period not in PERIODS:
-        raise field_error("period", f"Must be one of: {', '.join(PERIODS)}.")
+        raise field_error("period", messages.ONE_OF.format(choices=", ".join(PERIODS)))
     if not 1900 <= request.year <= 2200:
-        raise field_error("year", "Must be between 1900 and 2200.")
+        raise field_error("year", messages.YEAR_RANGE)
     if request.threshold < 1:
         raise field_error("threshold", "Must be at least 1.")
     if request.cutoff is not None and request.cutoff.year < request.year:
