@@ -218,6 +218,10 @@ PASSWORD_TOO_EASY = _text(
     "password_too_easy",
     N_("This password is too easy to guess; choose a longer, less common one."),
 )
+PASSWORD_TOO_EASY_HINT = _text(  # with zxcvbn's own hint (English) after it
+    "password_too_easy_hint",
+    N_("This password is too easy to guess; choose a longer, less common one. {hint}"),
+)
 FACILITY_OUTSIDE_USER = _text(
     "facility_outside_user", N_("The facility must lie in the user's area.")
 )

@@ -121,10 +121,8 @@ def check_password(settings: RegistrySettings, password: str, *user_inputs: str)
     if result["score"] < settings.password_min_score:
         feedback = result["feedback"]
         why = feedback.get("warning") or next(iter(feedback.get("suggestions") or []), "")
-        error = field_error("password", messages.PASSWORD_TOO_EASY)
-        if why:  # zxcvbn's own hint, in English, after the coded message
-            error.errors["password"].append(why)  # type: ignore[index]
-        raise error
+        message = messages.PASSWORD_TOO_EASY_HINT.format(hint=why) if why else None
+        raise field_error("password", message or messages.PASSWORD_TOO_EASY)
 
 
 @dataclass(frozen=True)

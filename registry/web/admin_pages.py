@@ -39,8 +39,8 @@ def _errors(exc: RegistryError, field: str) -> dict[str, Any]:
     db_session().rollback()
     found: dict[str, list[str]] = {}
     for name, texts in (exc.errors or {}).items():
-        listed = texts if isinstance(texts, list) else [str(texts)]
-        found[name] = [i18n.translate(str(t)) for t in listed]
+        listed = texts if isinstance(texts, list) else [texts]
+        found[name] = [i18n.translate(t) for t in listed]
     if not found:
         found[field] = [i18n.translate(exc.message)]
     return found

@@ -30,6 +30,7 @@ CLASS_CODES = {
     "AuthenticationFailed": (401, "authentication_failed"),
     "TooManyAttempts": (429, "too_many_attempts"),
     "PermissionDenied": (403, "permission_denied"),
+    "PasswordChangeRequired": (403, "password_change_required"),
     "NotFound": (404, "not_found"),
     "Conflict": (409, "conflict"),
     "Busy": (503, "busy"),
