@@ -29,7 +29,9 @@ class Text(str):
     values: dict[str, Any]
 
     def __new__(cls, code: str, template: str, values: dict[str, Any] | None = None) -> Text:
-        words = template.format(**values) if values else template
+        words = (
+            template.format(**{k: words_of(v) for k, v in values.items()}) if values else template
+        )
         text = super().__new__(cls, words)
         text.code, text.template, text.values = code, template, dict(values or {})
         return text
@@ -40,6 +42,11 @@ class Text(str):
 
     def __reduce__(self) -> tuple[type[Text], tuple[str, str, dict[str, Any]]]:  # copy, pickle
         return Text, (self.code, self.template, self.values)
+
+
+def words_of(value: Any) -> str:
+    """A value as it is written into a message: a list of values is joined with "; "."""
+    return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 #: code -> the message (its English template)
@@ -297,3 +304,47 @@ IMAGE_UNREADABLE = _text(
 NO_SIGNING_KEY = _text(
     "no_signing_key", N_("No certificate signing key on this server: run `crvs keys generate`.")
 )
+
+
+# -- what a statistics result tells its reader (``services.stats``; shown on the page, in the
+# -- downloads and the report) --------------------------------------------------------------------
+STATS_SCOPE = _text(
+    "stats_scope",
+    N_(
+        "Registered events that occurred in {year}, registered on or before {cutoff} "
+        "(the registration cut-off), current versions only, in {scope} by {level}."
+    ),
+)
+STATS_SCOPE_EVERYWHERE = _text(
+    "stats_scope_everywhere",
+    N_(
+        "Registered events that occurred in {year}, registered on or before {cutoff} "
+        "(the registration cut-off), current versions only, in every area by {level}."
+    ),
+)
+STATS_NO_DENOMINATOR = _text(
+    "stats_no_denominator",
+    N_(
+        "No denominator for {areas} in {year}: their estimated events, completeness and rates "
+        "are left empty."
+    ),
+)
+STATS_PUBLIC = _text(
+    "stats_public",
+    N_(
+        "Public table: counts from 1 to {top} are suppressed (zeros are shown), and {secondary} "
+        "more cell(s) are suppressed so that no hidden count can be worked out from the totals; "
+        "measures computed from a hidden count are hidden too."
+    ),
+)
+STATS_DENOMINATORS = _text(
+    "stats_denominators",
+    N_(
+        "Denominators for {year} from the denominators table (an area's own row, else the sum of "
+        "its children's populations with population-weighted crude rates): {parts}."
+    ),
+)
+STATS_DENOMINATOR_OF = _text("stats_denominator_of", N_("{area}: {source}"))
+STATS_OWN_ROW = _text("stats_own_row", N_("own row"))
+STATS_SUM_OF = _text("stats_sum_of", N_("sum of {areas}"))
+STATS_NONE_MISSING = _text("stats_none_missing", N_("none (missing for {areas})"))

@@ -20,6 +20,7 @@ It also holds what every page says the same way in both languages, as template f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +28,6 @@ import flask_babel
 from flask import Flask, request, session
 
 from registry.messages import coded
-from registry.services.stats.model import Note
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 DEFAULT = "en"
@@ -44,15 +44,32 @@ def lazy_gettext(message: str, **variables: Any) -> Any:
     return flask_babel.lazy_gettext(message, **variables)
 
 
-def translate(message: str) -> str:
-    """A message in the page's language, found by the code it carries (else shown as it is)."""
+def translate(message: str, shown: Mapping[str, Callable[[str], str]] | None = None) -> str:
+    """A message in the page's language, found by the code it carries (else shown as it is).
+
+    Values that are messages themselves (or lists of them) are translated too; ``shown`` gives
+    how the page writes some values (``{"level": level_name}``)."""
     entry = coded(message)
     if entry is None:
         return str(message)
+    values = {
+        key: _shown(key, value, shown or {})
+        for key, value in getattr(message, "values", {}).items()
+    }
     try:
-        return gettext(entry.template).format(**getattr(message, "values", {}))
+        return gettext(entry.template).format(**values)
     except (KeyError, IndexError, ValueError):  # a translation naming a value it does not get
         return str(message)
+
+
+def _shown(key: str, value: Any, shown: Mapping[str, Callable[[str], str]]) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(_shown(key, item, shown)) for item in value)
+    if coded(value) is not None:
+        return translate(value, shown)
+    if key in shown:
+        return shown[key](str(value))
+    return value
 
 
 def translate_all(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -188,22 +205,10 @@ def moment(value: datetime | str | None) -> str:
     return f"{flask_babel.format_date(value, format='medium', rebase=False)} {when}"
 
 
-def note(value: object) -> str:
-    """A statistics note (``services.stats.model.Note``) in the page's language: its template
-    translated, its values shown as the page shows them (levels by name, dates by locale)."""
-    if not isinstance(value, Note):
-        return str(value)
-    return gettext(value.template, **{k: _note_value(k, v) for k, v in value.values.items()})
-
-
-def _note_value(key: str, value: object) -> str:
-    if isinstance(value, list):
-        return "; ".join(note(item) for item in value)
-    if key == "level":
-        return level_name(str(value))
-    if key == "cutoff":
-        return day(str(value))
-    return note(value)
+def note(value: str) -> str:
+    """A statistics note (a coded message) in the page's language, with area levels by name and
+    the cut-off date by locale."""
+    return translate(value, {"level": level_name, "cutoff": day})
 
 
 FILTERS = {

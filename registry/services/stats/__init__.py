@@ -18,15 +18,7 @@ from registry.models import Area
 from registry.services import audit
 from registry.services.scoping import Actor, require_role
 from registry.services.stats.denominators import Denominators
-from registry.services.stats.model import (
-    N_,
-    PERIODS,
-    TABLE_NAMES,
-    Note,
-    StatsRequest,
-    StatsResult,
-    Table,
-)
+from registry.services.stats.model import PERIODS, TABLE_NAMES, StatsRequest, StatsResult, Table
 from registry.services.stats.tables import BUILDERS, Context, level_areas
 
 __all__ = [
@@ -111,38 +103,14 @@ def compute(session: Session, actor: Actor, request: StatsRequest) -> StatsResul
     tables = BUILDERS[request.table](ctx)
     described = [a.code for a in areas] + ([scope_code] if scope_code else [])
     if scope_code:
-        scope = Note(
-            N_(
-                "Registered events that occurred in %(year)s, registered on or before %(cutoff)s "
-                "(the registration cut-off), current versions only, in %(scope)s by %(level)s."
-            ),
-            year=request.year,
-            cutoff=cutoff.isoformat(),
-            scope=scope_code,
-            level=request.level,
-        )
+        scope = messages.STATS_SCOPE.format(scope=scope_code)
     else:
-        scope = Note(
-            N_(
-                "Registered events that occurred in %(year)s, registered on or before %(cutoff)s "
-                "(the registration cut-off), current versions only, in every area by %(level)s."
-            ),
-            year=request.year,
-            cutoff=cutoff.isoformat(),
-            level=request.level,
-        )
-    notes = [scope]
+        scope = messages.STATS_SCOPE_EVERYWHERE
+    notes = [scope.format(year=request.year, cutoff=cutoff.isoformat(), level=request.level)]
     missing = [c for c in described if denominators.get(c) is None]
     if missing:
         notes.append(
-            Note(
-                N_(
-                    "No denominator for %(areas)s in %(year)s: their estimated events, "
-                    "completeness and rates are left empty."
-                ),
-                areas=", ".join(missing),
-                year=request.year,
-            )
+            messages.STATS_NO_DENOMINATOR.format(areas=", ".join(missing), year=request.year)
         )
     primary = sum(len(c.primary) for c in ctx.cubes)
     secondary = sum(len(c.secondary) for c in ctx.cubes)
@@ -153,18 +121,7 @@ def compute(session: Session, actor: Actor, request: StatsRequest) -> StatsResul
         "secondary_cells": secondary,
     }
     if request.public:
-        notes.append(
-            Note(
-                N_(
-                    "Public table: counts from 1 to %(top)s are suppressed (zeros are shown), and "
-                    "%(secondary)s more cell(s) are suppressed so that no hidden count can be "
-                    "worked out from the totals; measures computed from a hidden count are hidden "
-                    "too."
-                ),
-                top=request.threshold - 1,
-                secondary=secondary,
-            )
-        )
+        notes.append(messages.STATS_PUBLIC.format(top=request.threshold - 1, secondary=secondary))
     return StatsResult(
         request=request,
         scope_area_code=scope_code or "*",

@@ -19,9 +19,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import messages
 from registry.domain import EventType
+from registry.messages import Text
 from registry.models import Area, Denominator
-from registry.services.stats.model import N_, Note
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Resolved:
     population_female: int
     crude_birth_rate: Decimal
     crude_death_rate: Decimal
-    source: Note  # "own row" or "sum of D11, D12"
+    source: Text  # "own row" or "sum of D11, D12"
 
     @property
     def population_total(self) -> int:
@@ -96,7 +97,7 @@ class Denominators:
                 row.population_female,
                 Decimal(row.crude_birth_rate),
                 Decimal(row.crude_death_rate),
-                Note(N_("own row")),
+                messages.STATS_OWN_ROW,
             )
         kids = sorted(self.children.get(code, []))
         parts = [(kid, self.get(kid)) for kid in kids]
@@ -118,26 +119,18 @@ class Denominators:
             sum(p.population_female for p in resolved),
             weighted([(p.crude_birth_rate, p.population_total) for p in resolved]),
             weighted([(p.crude_death_rate, p.population_total) for p in resolved]),
-            Note(N_("sum of %(areas)s"), areas=", ".join(kids)),
+            messages.STATS_SUM_OF.format(areas=", ".join(kids)),
         )
 
-    def describe(self, codes: list[str]) -> Note:
+    def describe(self, codes: list[str]) -> Text:
         """One sentence on where each area's denominator came from."""
         parts = []
         for code in codes:
             resolved = self.get(code)
             if resolved is None:
                 lacking = ", ".join(self.missing[code])
-                source = Note(N_("none (missing for %(areas)s)"), areas=lacking)
+                source = messages.STATS_NONE_MISSING.format(areas=lacking)
             else:
                 source = resolved.source
-            parts.append(Note(N_("%(area)s: %(source)s"), area=code, source=source))
-        return Note(
-            N_(
-                "Denominators for %(year)s from the denominators table (an area's own row, else "
-                "the sum of its children's populations with population-weighted crude rates): "
-                "%(parts)s."
-            ),
-            year=self.year,
-            parts=parts,
-        )
+            parts.append(messages.STATS_DENOMINATOR_OF.format(area=code, source=source))
+        return messages.STATS_DENOMINATORS.format(year=self.year, parts=parts)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from registry.messages import Text
+
 #: The only columns any export may contain: dimensions (categories, area codes, periods) and
 #: measures (counts, estimates, percentages, rates). No names, identifiers or exact dates.
 ALLOWED_COLUMNS = frozenset(
@@ -59,33 +61,6 @@ TABLE_NAMES = ("coverage", "births", "deaths", "causes", "rates")
 PERIODS = ("month", "quarter", "year")
 
 
-def N_(text: str) -> str:
-    """Marks a note's English template for extraction (pybabel); pages translate it by template."""
-    return text
-
-
-NoteValue = Any  # a str, a figure, a Note, or a list of them (joined with "; ")
-
-
-class Note(str):
-    """A sentence for readers: the English text itself (a ``str``, as the downloads write it),
-    plus its ``template`` (``%(name)s`` placeholders) and ``values``, so that a page can show it
-    in its own language. A value may itself be a Note or a list of them."""
-
-    template: str
-    values: dict[str, NoteValue]
-
-    def __new__(cls, template: str, **values: NoteValue) -> Note:
-        note = super().__new__(cls, template % {k: _text(v) for k, v in values.items()})
-        note.template = template
-        note.values = values
-        return note
-
-
-def _text(value: NoteValue) -> str:
-    return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
 @dataclass(frozen=True)
 class StatsRequest:
     """What to tabulate: one of ``TABLE_NAMES`` for a year of occurrence."""
@@ -123,8 +98,8 @@ class StatsResult:
     scope_area_code: str
     cutoff: date
     tables: list[Table]
-    notes: list[Note] = field(default_factory=list)
-    denominator: Note | str = ""
+    notes: list[Text] = field(default_factory=list)
+    denominator: Text | str = ""
     suppression: dict[str, Any] = field(default_factory=dict)
 
     def table(self, name: str) -> Table:
