@@ -16,6 +16,7 @@ from registry.domain import (
     Attendant,
     CauseEstablishedBy,
     Education,
+    EventType,
     MannerOfDeath,
     MaritalStatus,
     PlaceType,
@@ -27,6 +28,7 @@ from registry.domain import (
     icd10_chapter,
     icd10_is_well_formed,
 )
+from registry.errors import ValidationFailed
 from registry.schemas.common import (
     IsoDate,
     PageArgs,
@@ -321,6 +323,28 @@ class DeathIn(Schema):
                 _add(errors, "cause.pregnancy_status", "Only for women aged 10 to 54.")
         if errors:
             raise ValidationError(errors)
+
+
+#: One instance of each declaration schema: building a nested schema is not cheap.
+DECLARATIONS: dict[EventType, Schema] = {EventType.BIRTH: BirthIn(), EventType.DEATH: DeathIn()}
+
+
+def schema_for(event_type: EventType) -> Schema:
+    """The declaration schema of ``event_type``."""
+    return DECLARATIONS[event_type]
+
+
+def load_declaration(
+    event_type: EventType, raw: dict[str, Any], wrap: str | None = None
+) -> dict[str, Any]:
+    """``raw`` loaded by the declaration schema; refused, a ``ValidationFailed`` with the
+    field messages (under ``wrap`` when given: a correction's are under ``changes``)."""
+    try:
+        loaded: dict[str, Any] = DECLARATIONS[event_type].load(raw)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(errors={wrap: messages} if wrap else messages) from None
+    return loaded
 
 
 class _RecordHead(Schema):
