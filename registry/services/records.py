@@ -186,6 +186,12 @@ def _typed(event_type: EventType, facts: dict[str, Any], where: Resolved) -> dic
 
 
 M = TypeVar("M", Record, RecordVersion)
+#: Built once: the statements run on every declaration.
+_INSERT = {name: insert(Base.metadata.tables[name]) for name in ("records", "record_versions")}
+_INSERT_RETURNING_ID = {
+    name: statement.returning(Base.metadata.tables[name].c.id)
+    for name, statement in _INSERT.items()
+}
 
 
 def _insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> M:
@@ -199,10 +205,13 @@ def _insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> 
     row = {c.key: values.get(c.key) for c in table.columns if c.key != "id" or "id" in values}
     conn = session.connection()
     if "id" in row:
-        conn.execute(insert(table), row)
+        conn.execute(_INSERT[table.name], row)
     else:
-        row["id"] = conn.execute(insert(table).returning(table.c.id), row).scalar_one()
-    loaded = model(**row)
+        row["id"] = conn.execute(_INSERT_RETURNING_ID[table.name], row).scalar_one()
+    # As a query loads a row: the values go straight into the new object's state (no
+    # attribute events: nothing is pending), and the object becomes the row's.
+    loaded: M = model.__mapper__.class_manager.new_instance()
+    loaded.__dict__.update(row)
     make_transient_to_detached(loaded)
     session.add(loaded)
     return loaded
