@@ -457,14 +457,30 @@ def history(
     }
 
 
+#: A search's columns, named as a summary's keys (``schemas.records.RecordSummary``).
+SUMMARY = (
+    Record.id,
+    Record.event_type,
+    Record.status,
+    Record.version,
+    Record.registration_number,
+    Record.timeliness,
+    RecordVersion.event_date,
+    RecordVersion.given_names,
+    RecordVersion.family_name,
+    RecordVersion.sex,
+    Area.code.label("area_code"),
+    duplicates.open_count(Record.id, Record).label("duplicate_pending"),
+)
+
+
 def search(
     session: Session, actor: Actor, event_type: EventType, query: dict[str, Any]
 ) -> dict[str, Any]:
     """A page of record summaries inside the actor's area, newest event first."""
     if actor.role not in DECLARERS:
         raise PermissionDenied("Only clerks and registrars search records.")
-    pending = duplicates.open_count(Record.id, Record).label("pending")
-    stmt = scoped(select(Record, RecordVersion, Area.code, pending), actor)
+    stmt = scoped(select(*SUMMARY), actor)
     stmt = (
         stmt.join(RecordVersion, IS_CURRENT)
         .join(Area, Area.id == Record.area_id)
@@ -493,24 +509,8 @@ def search(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    items = [
-        {
-            "id": record.id,
-            "event_type": record.event_type,
-            "status": record.status,
-            "version": record.version,
-            "registration_number": record.registration_number,
-            "timeliness": record.timeliness,
-            "event_date": version.event_date,
-            "given_names": version.given_names,
-            "family_name": version.family_name,
-            "sex": version.sex,
-            "area_code": area_code,
-            # A registrar's decision on a suspected duplicate holds this record.
-            "duplicate_pending": bool(pending),
-        }
-        for record, version, area_code, pending in rows
-    ]
+    # A registrar's decision on a suspected duplicate holds a record: ``duplicate_pending``.
+    items = [row._asdict() | {"duplicate_pending": bool(row.duplicate_pending)} for row in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
