@@ -45,6 +45,7 @@ from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
+from registry.services.versions import CURRENT as CURRENT  # where tests have found it
 from registry.services.versions import IS_CURRENT, remember
 from registry.services.versions import current_version as current_version
 
