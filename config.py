@@ -113,9 +113,9 @@ class Config:
     # requester may too), and the area level (or above) whose registrar approves a delayed
     # registration before it is registered.
     CORRECTION_APPROVAL = "second_registrar"
+    DELAYED_APPROVAL_LEVEL = "region"
     # Births and deaths dated before this year are refused as implausible.
     EARLIEST_EVENT_YEAR = 1900
-    DELAYED_APPROVAL_LEVEL = "region"
 
     # flask-smorest / OpenAPI
     API_TITLE = "CRVS registry"
@@ -168,6 +168,7 @@ class Config:
             "CORRECTION_APPROVAL",
             "DELAYED_APPROVAL_LEVEL",
             "RATELIMIT_STORAGE_URI",
+            "REGISTRATION_NUMBER_FORMAT",
         ):
             if os.environ.get(name):
                 setattr(self, name, os.environ[name])
@@ -184,9 +185,6 @@ class Config:
             raise ConfigError("CERT_LANGUAGES must name two languages, like en,fr")
         if self.CORRECTION_APPROVAL not in ("second_registrar", "self"):
             raise ConfigError("CORRECTION_APPROVAL must be second_registrar or self")
-        fmt = os.environ.get("REGISTRATION_NUMBER_FORMAT")
-        if fmt:
-            self.REGISTRATION_NUMBER_FORMAT = fmt
         if self.BIRTH_CURRENT_DAYS >= self.BIRTH_LATE_DAYS:
             raise ConfigError("BIRTH_CURRENT_DAYS must be below BIRTH_LATE_DAYS")
         if self.DEATH_CURRENT_DAYS >= self.DEATH_LATE_DAYS:
@@ -203,7 +201,6 @@ class DevelopmentConfig(Config):
     """The one-command local registry: an SQLite file under instance/."""
 
     ENV_NAME = "development"
-    DEBUG = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -222,13 +219,6 @@ class TestingConfig(DevelopmentConfig):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_ENABLED = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        if not os.environ.get("ARGON2_TIME_COST"):
-            self.ARGON2_TIME_COST = 1
-        if not os.environ.get("ARGON2_MEMORY_COST"):
-            self.ARGON2_MEMORY_COST = 1024
 
 
 class ProductionConfig(Config):

@@ -9,7 +9,7 @@ over HTTP from a second process for a bounded time. In the same run it starts th
 (bench/baseline_app.py: one equivalent row and one audit row per request) with the same gunicorn
 settings and drives it the same way, and between the two the floor (bench/floor_app.py: the
 registry's own SQL statements for declare + register, without its Python). It prints requests/s,
-p50/p99 latency and CPU per request for each, and the ratios. PostgreSQL comes from CRVS_BENCH_POSTGRES_URL (default: the local test server).
+p50/p99 latency and CPU per request for each, and the ratios. PostgreSQL comes from CRVS_BENCH_POSTGRES_URL (default: the local test server), the database's name from CRVS_BENCH_DB.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pg import made_up_name  # noqa: E402
 
-DB_NAME = "crvs_bench_api"
+#: The bench's own database (CRVS_BENCH_DB: another name, when two checkouts run in turn).
+DB_NAME = os.environ.get("CRVS_BENCH_DB", "crvs_bench_api")
 
 
 def birth_body(rng: random.Random, day: date) -> dict[str, Any]:

@@ -95,14 +95,15 @@ class ErrorSchema(Schema):
     )
 
 
-def load(schema: Schema, data: Any) -> dict[str, Any]:
+def load(schema: Schema, data: Any, wrap: str | None = None) -> dict[str, Any]:
     """``schema.load(data)``, or ValidationFailed (422) with marshmallow's field messages (the
-    messages of the whole input, not of a field, under ``_schema``)."""
+    messages of the whole input, not of a field, under ``_schema``; all of them under ``wrap``
+    when given: a correction's are under ``changes``)."""
     try:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
         found = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(errors=found) from None
+        raise ValidationFailed(errors={wrap: found} if wrap else found) from None
     return loaded
 
 

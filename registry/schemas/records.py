@@ -17,6 +17,7 @@ from registry.domain import (
     Attendant,
     CauseEstablishedBy,
     Education,
+    EventType,
     MannerOfDeath,
     MaritalStatus,
     PlaceType,
@@ -33,6 +34,7 @@ from registry.schemas.common import (
     IsoDate,
     PageArgs,
     choice,
+    load,
     name_field,
     not_in_future,
     plausible_event_date,
@@ -317,6 +319,23 @@ class DeathIn(Schema):
                 _add(errors, "cause.pregnancy_status", messages.PREGNANCY_AGE)
         if errors:
             raise ValidationError(errors)
+
+
+#: One instance of each declaration schema: building a nested schema is not cheap.
+DECLARATIONS: dict[EventType, Schema] = {EventType.BIRTH: BirthIn(), EventType.DEATH: DeathIn()}
+
+
+def schema_for(event_type: EventType) -> Schema:
+    """The declaration schema of ``event_type``."""
+    return DECLARATIONS[event_type]
+
+
+def load_declaration(
+    event_type: EventType, raw: dict[str, Any], wrap: str | None = None
+) -> dict[str, Any]:
+    """``raw`` loaded by the declaration schema; refused, a ``ValidationFailed`` with the
+    field messages (under ``wrap`` when given: a correction's are under ``changes``)."""
+    return load(DECLARATIONS[event_type], raw, wrap)
 
 
 class _RecordHead(Schema):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from registry import messages
 from registry.db import utcnow
 from registry.domain import EventType, Role
-from registry.errors import Conflict, NotFound, PermissionDenied, field_error
+from registry.errors import Conflict, NotFound, PermissionDenied
 from registry.models import CorrectionRequest, Record, User
 from registry.services import audit, records
 from registry.services.scoping import Actor, ensure_covers, require_role
@@ -77,14 +77,11 @@ def changes_to(
     if record is None or record.event_type != event_type:
         raise NotFound(f"No {event_type.value} record {record_id}.")
     ensure_covers(actor, record.area_path)
-    schema = records.schema_for(event_type)
-    new = {k: v for k, v in schema.dump(facts).items() if k not in records.NOT_FACTS}
+    new = records.stored_facts(facts)
     current = records.current_version(session, record).facts
-    old = {k: v for k, v in current.items() if k in schema.fields and k not in records.NOT_FACTS}
-    changes = _changes_between(old, new)
-    if not changes:
-        raise field_error("changes", messages.NO_CHANGES)
-    return changes
+    old = {k: v for k, v in current.items() if k not in records.NOT_FACTS}
+    records.ensure_changed(old, new)
+    return _changes_between(old, new)
 
 
 def _changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
 from registry.services import audit, match_models
 from registry.services.scoping import Actor, require_role, within
+from registry.services.versions import IS_CURRENT, current_version
 
 REVIEW_THRESHOLD = 0.80
 LINK_THRESHOLD = 0.90
@@ -238,11 +239,18 @@ def name_search_keys(
 
 
 def store_keys(
-    session: Session, record: Record, version: RecordVersion, area_code: str, *, new: bool
+    session: Session,
+    record: Record,
+    version: RecordVersion,
+    area_code: str,
+    *,
+    new: bool,
+    match: dedupe.Record | None = None,
 ) -> list[str]:
-    """Replace the record's blocking keys with those of its current version; return them."""
+    """Replace the record's blocking keys with those of its current version (``match``: its
+    match record as its own type, when the caller has it); return them."""
     event_type = EventType(record.event_type)
-    match = as_match_record(record, version, area_code, as_type=event_type)
+    match = match or as_match_record(record, version, area_code, as_type=event_type)
     if not new:
         session.execute(delete(DedupeKey).where(DedupeKey.record_id == record.id))
     keys = sorted(set(keys_for(event_type, match)))
@@ -303,10 +311,7 @@ CANDIDATES = (
         *COMPARED_COLUMNS,
     )
     .join(_SHARED, _SHARED.c.record_id == Record.id)
-    .join(
-        RecordVersion,
-        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-    )
+    .join(RecordVersion, IS_CURRENT)
     .join(Area, Area.id == Record.area_id)
     .where(Record.event_type == bindparam("event_type"), MATCHABLE)
 )
@@ -345,13 +350,14 @@ def score(
     keys: Sequence[str] | None = None,
     *,
     threshold: float,
+    match: dedupe.Record | None = None,
 ) -> list[Scored]:
     """Records of type ``against`` that share a blocking key with ``record`` and reach
     ``threshold``, scored and explained, best first.
 
-    ``keys`` are the record's keys as ``against`` when the caller has them already.
+    ``keys`` (and ``match``, its match record as ``against``) when the caller has them already.
     """
-    match = as_match_record(record, version, area_code, as_type=against)
+    match = match or as_match_record(record, version, area_code, as_type=against)
     rows = _candidate_rows(
         session, match, keys_for(against, match) if keys is None else keys, against
     )
@@ -427,13 +433,23 @@ def on_declared(
     area_code = record.area.code
     event_type = EventType(record.event_type)
     new = version.version == 1 and not rescan  # a first declaration has no keys or pairs yet
-    keys = store_keys(session, record, version, area_code, new=new)
+    match = as_match_record(record, version, area_code, as_type=event_type)  # built once
+    keys = store_keys(session, record, version, area_code, new=new, match=match)
     if record.status == Status.NOTIFIED:
         return
     open_before = (
         set() if version.version == 1 else {c.existing_id for c in for_record(session, record.id)}
     )
-    hits = score(session, record, version, area_code, event_type, keys, threshold=REVIEW_THRESHOLD)
+    hits = score(
+        session,
+        record,
+        version,
+        area_code,
+        event_type,
+        keys,
+        threshold=REVIEW_THRESHOLD,
+        match=match,
+    )
     found = {hit.record_id for hit in hits}
     for hit in hits:
         if hit.duplicate_of in found or hit.duplicate_of == record.id:
@@ -582,13 +598,6 @@ def _summary(record: Record, version: RecordVersion) -> dict[str, Any]:
     }
 
 
-def _current(session: Session, record: Record) -> RecordVersion:
-    stmt = select(RecordVersion).where(
-        RecordVersion.record_id == record.id, RecordVersion.version == record.version
-    )
-    return session.scalars(stmt).one()
-
-
 def sees(actor: Actor | None, record: Record) -> bool:
     """Whether ``actor`` may see ``record`` in full (``None``: the system, a CLI batch)."""
     return actor is None or actor.covers(record.area_path)
@@ -614,7 +623,7 @@ def visible_summary(
         names, dates or ids. Use ``mask_explanation`` for the field-by-field evidence.
     """
     if sees(actor, record):
-        return _summary(record, version or _current(session, record))
+        return _summary(record, version or current_version(session, record))
     return {
         "masked": True,
         "id": None,
@@ -899,7 +908,7 @@ def rescan(session: Session, records: Iterable[Record], progress: Any = None) ->
     """Re-key and re-score records in batch (``crvs dedupe scan``); returns new candidates."""
     before = session.scalar(select(func.count()).select_from(DuplicateCandidate)) or 0
     for record in records:
-        version = _current(session, record)
+        version = current_version(session, record)
         if record.status in (Status.DECLARED, Status.REGISTERED, Status.NOTIFIED):
             on_declared(session, None, record, version, rescan=True)
         if progress is not None:

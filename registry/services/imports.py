@@ -43,7 +43,6 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 import numpy as np
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -53,8 +52,10 @@ from dedupe.matching import score_table
 from dedupe.records import Table
 from registry.db import Base, new_uuid, utcnow
 from registry.domain import EventType, Status, Timeliness, format_registration_number
-from registry.errors import Conflict, ImportFailed, RegistryError
+from registry.errors import Conflict, ImportFailed, RegistryError, ValidationFailed
 from registry.models import Area, DedupeKey, DuplicateCandidate, Facility, Record, RecordVersion
+from registry.paths import branch
+from registry.schemas.common import load
 from registry.schemas.records import DEVICE_TIME, LegacyBirthIn, LegacyRegisteredBirthIn
 from registry.services import audit, duplicates, records, users
 from registry.services.areas import office_id_for, read_csv
@@ -87,12 +88,10 @@ def _nest(row: dict[str, str]) -> dict[str, Any]:
     for column, value in row.items():
         if value == "" or column == "date_of_registration":
             continue
-        *parents, leaf = column.split(".")
-        node: Any = tree
-        for part in parents:
-            node = node.setdefault(part, {}) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            raise ValueError(f"column {column} conflicts with another column")
+        try:
+            node, leaf = branch(tree, column)
+        except AttributeError:  # a column under another column's value
+            raise ValueError(f"column {column} conflicts with another column") from None
         node[leaf] = value
     nested: dict[str, Any] = _listify(tree)
     return nested
@@ -209,9 +208,9 @@ class _Checker:
         except ValueError:
             raise _Refused(["date_of_registration: Not a valid date (use YYYY-MM-DD)."]) from None
         try:
-            facts = _schema(self.event_type, registered_on is not None).load(_nest(raw))
-        except SchemaError as exc:
-            raise _Refused(_flatten(exc.messages)) from None
+            facts = load(_schema(self.event_type, registered_on is not None), _nest(raw))
+        except ValidationFailed as exc:
+            raise _Refused(_flatten(exc.errors)) from None
         except ValueError as exc:
             raise _Refused([str(exc)]) from None
         try:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from marshmallow import Schema
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -40,13 +39,16 @@ from registry.models import (
     RegistrationCounter,
     User,
 )
-from registry.schemas.common import load
-from registry.schemas.records import DEVICE_TIME, BirthIn, DeathIn
+from registry.schemas.records import DEVICE_TIME, load_declaration
+from registry.schemas.records import schema_for as schema_for  # where callers have found it
 from registry.services import audit, delayed, duplicates, numbers
 from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
+from registry.services.versions import CURRENT as CURRENT  # where tests have found it
+from registry.services.versions import IS_CURRENT, remember
+from registry.services.versions import current_version as current_version
 
 DECLARERS = (Role.CLERK, Role.REGISTRAR)
 CHANGED_MEANWHILE = messages.CHANGED_MEANWHILE
@@ -56,13 +58,24 @@ REGISTRARS = (Role.REGISTRAR,)
 #: Parts of a declaration body that describe the submission, not the event: never kept in a
 #: version's facts (the device's time of declaration is a column of the record).
 NOT_FACTS = ("notification", DEVICE_TIME)
+NO_CHANGES = messages.NO_CHANGES
 
-SCHEMAS: dict[EventType, Schema] = {EventType.BIRTH: BirthIn(), EventType.DEATH: DeathIn()}
+
+def stored_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """Loaded facts as a version keeps them: JSON values (a date as its ISO text), without the
+    parts that describe the submission (``NOT_FACTS``). Plain Python: the body was loaded at
+    the edge, and what a load gives back is already in the stored shape but for its dates."""
+    return {key: _plain(value) for key, value in facts.items() if key not in NOT_FACTS}
 
 
-def schema_for(event_type: EventType) -> Schema:
-    """The declaration schema (one instance each: building a nested schema is not cheap)."""
-    return SCHEMAS[event_type]
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,12 @@ def _typed(event_type: EventType, facts: dict[str, Any], where: Resolved) -> dic
 
 
 M = TypeVar("M", Record, RecordVersion)
+#: Built once: the statements run on every declaration.
+_INSERT = {name: insert(Base.metadata.tables[name]) for name in ("records", "record_versions")}
+_INSERT_RETURNING_ID = {
+    name: statement.returning(Base.metadata.tables[name].c.id)
+    for name, statement in _INSERT.items()
+}
 
 
 def _insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> M:
@@ -188,10 +207,13 @@ def _insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> 
     row = {c.key: values.get(c.key) for c in table.columns if c.key != "id" or "id" in values}
     conn = session.connection()
     if "id" in row:
-        conn.execute(insert(table), row)
+        conn.execute(_INSERT[table.name], row)
     else:
-        row["id"] = conn.execute(insert(table).returning(table.c.id), row).scalar_one()
-    loaded = model(**row)
+        row["id"] = conn.execute(_INSERT_RETURNING_ID[table.name], row).scalar_one()
+    # As a query loads a row: the values go straight into the new object's state (no
+    # attribute events: nothing is pending), and the object becomes the row's.
+    loaded: M = model.__mapper__.class_manager.new_instance()
+    loaded.__dict__.update(row)
     make_transient_to_detached(loaded)
     session.add(loaded)
     return loaded
@@ -222,14 +244,13 @@ def _new_version(
     **extra: Any,
 ) -> RecordVersion:
     """A new version of ``record``; ``typed`` are its typed columns when the caller has them."""
-    schema = schema_for(event_type)
-    stored = schema.dump(facts)
-    for key in NOT_FACTS:
-        stored.pop(key, None)
     typed = typed or _typed(event_type, facts, where)
-    # The head keeps the current version's event date and sex for statistics.
-    record.event_date = typed["event_date"]
-    record.sex = typed["sex"]
+    # The head keeps the current version's event date and sex for statistics (a new record
+    # has them already: set again, they would cost a flush that writes nothing).
+    if record.event_date != typed["event_date"]:
+        record.event_date = typed["event_date"]
+    if record.sex != typed["sex"]:
+        record.sex = typed["sex"]
     session.flush()  # the head's pending changes first
     version = _insert_loaded(
         session,
@@ -240,23 +261,14 @@ def _new_version(
             "kind": kind,
             "created_at": utcnow(),
             "created_by_id": actor.user_id,
-            "facts": stored,
+            "facts": stored_facts(facts),
             **typed,
             **extra,
         },
     )
-    _remember(session, version)
+    remember(session, version)
     audit.version_added(session, version)  # its content hash goes into the audit chain
     return version
-
-
-def _load(event_type: EventType, raw: dict[str, Any], wrap: str | None = None) -> dict[str, Any]:
-    try:
-        return load(schema_for(event_type), raw)
-    except ValidationFailed as exc:
-        if wrap is None:
-            raise
-        raise ValidationFailed(errors={wrap: exc.errors}) from None
 
 
 def declare(
@@ -318,10 +330,7 @@ def _get(session: Session, actor: Actor, event_type: EventType, record_id: str) 
 
 RECORD_FOR_UPDATE = (
     select(Record, RecordVersion, Area)
-    .join(
-        RecordVersion,
-        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-    )
+    .join(RecordVersion, IS_CURRENT)
     .join(Area, Area.id == Record.area_id)
     .where(Record.id == bindparam("record_id"))
     .with_for_update(of=Record)
@@ -353,7 +362,7 @@ def _locked(
         raise NotFound(f"No {event_type.value} record {record_id}.")
     record, version, area = found[:3]
     ensure_covers(actor, record.area_path)
-    _remember(session, version)
+    remember(session, version)
     set_committed_value(record, "area", area)  # held: the session keeps loaded objects weakly
     return tuple(found)
 
@@ -367,26 +376,6 @@ def _get_for_update(
     """
     record: Record = _locked(session, actor, event_type, record_id, RECORD_FOR_UPDATE)[0]
     return record
-
-
-CURRENT = "crvs.current_versions"
-
-
-def _remember(session: Session, version: RecordVersion) -> None:
-    session.info.setdefault(CURRENT, {})[version.record_id or version.record.id] = version
-
-
-def current_version(session: Session, record: Record) -> RecordVersion:
-    """The record's latest version (remembered for the rest of the transaction)."""
-    known: RecordVersion | None = session.info.get(CURRENT, {}).get(record.id)
-    if known is not None and known.version == record.version:
-        return known
-    stmt = select(RecordVersion).where(
-        RecordVersion.record_id == record.id, RecordVersion.version == record.version
-    )
-    version = session.scalars(stmt).one()
-    _remember(session, version)
-    return version
 
 
 def read(session: Session, actor: Actor, event_type: EventType, record_id: str) -> dict[str, Any]:
@@ -470,6 +459,23 @@ def history(
     }
 
 
+#: A search's columns, named as a summary's keys (``schemas.records.RecordSummary``).
+SUMMARY = (
+    Record.id,
+    Record.event_type,
+    Record.status,
+    Record.version,
+    Record.registration_number,
+    Record.timeliness,
+    RecordVersion.event_date,
+    RecordVersion.given_names,
+    RecordVersion.family_name,
+    RecordVersion.sex,
+    Area.code.label("area_code"),
+    duplicates.open_count(Record.id, Record).label("duplicate_pending"),
+)
+
+
 def search(
     session: Session,
     actor: Actor,
@@ -481,13 +487,9 @@ def search(
     number as ``numbers.condition`` reads it, in ``number_format``)."""
     if actor.role not in DECLARERS:
         raise PermissionDenied(messages.SEARCHERS_ONLY)
-    pending = duplicates.open_count(Record.id, Record).label("pending")
-    stmt = scoped(select(Record, RecordVersion, Area.code, pending), actor)
+    stmt = scoped(select(*SUMMARY), actor)
     stmt = (
-        stmt.join(
-            RecordVersion,
-            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-        )
+        stmt.join(RecordVersion, IS_CURRENT)
         .join(Area, Area.id == Record.area_id)
         .where(Record.event_type == event_type)
     )
@@ -515,24 +517,8 @@ def search(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    items = [
-        {
-            "id": record.id,
-            "event_type": record.event_type,
-            "status": record.status,
-            "version": record.version,
-            "registration_number": record.registration_number,
-            "timeliness": record.timeliness,
-            "event_date": version.event_date,
-            "given_names": version.given_names,
-            "family_name": version.family_name,
-            "sex": version.sex,
-            "area_code": area_code,
-            # A registrar's decision on a suspected duplicate holds this record.
-            "duplicate_pending": bool(pending),
-        }
-        for record, version, area_code, pending in rows
-    ]
+    # A registrar's decision on a suspected duplicate holds a record: ``duplicate_pending``.
+    items = [row._asdict() | {"duplicate_pending": bool(row.duplicate_pending)} for row in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
@@ -730,13 +716,24 @@ def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """The dotted paths (``mother.family_name``) whose values differ between two sets of
+    stored facts, sorted."""
     if isinstance(old, dict) and isinstance(new, dict):
         paths: list[str] = []
         for key in sorted(set(old) | set(new)):
-            paths += _changed_paths(old.get(key), new.get(key), f"{prefix}{key}.")
+            paths += changed_paths(old.get(key), new.get(key), f"{prefix}{key}.")
         return paths
     return [] if old == new else [prefix.rstrip(".")]
+
+
+def ensure_changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``changed_paths`` of a correction's stored facts, before and after; a correction that
+    changes nothing is refused (the one "no changes" check, for every path that corrects)."""
+    changed = changed_paths(old, new)
+    if not changed:
+        raise field_error("changes", NO_CHANGES)
+    return changed
 
 
 def _corrected(
@@ -751,15 +748,10 @@ def _corrected(
     if DEVICE_TIME in changes:
         raise field_error(f"changes.{DEVICE_TIME}", "The time of declaration is not corrected.")
     old = current_version(session, record).facts
-    facts = _load(event_type, _merge(old, changes), wrap="changes")
+    facts = load_declaration(event_type, _merge(old, changes), wrap="changes")
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
-    stored = schema_for(event_type).dump(facts)
-    for key in NOT_FACTS:
-        stored.pop(key, None)
-    changed = _changed_paths(old, stored)
-    if not changed:
-        raise field_error("changes", messages.NO_CHANGES)
+    changed = ensure_changed(old, stored_facts(facts))
     typed = _typed(event_type, facts, where)
     assert record.registration_date is not None
     if typed["event_date"] > record.registration_date:
@@ -904,7 +896,7 @@ def cancel_registration(
             "approved_by_id": actor.user_id,
         },
     )
-    _remember(session, version)
+    remember(session, version)
     audit.record(
         session,
         actor,

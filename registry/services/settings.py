@@ -6,35 +6,53 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from config import Config as C
 from registry.domain import EventType, LegalPeriods
+
+
+def _pair(text: str) -> tuple[str, str]:
+    first, second = (part.strip() for part in text.split(","))
+    return first, second
+
+
+def _dirs(text: str) -> tuple[str, ...]:
+    return tuple(d for d in text.split(":") if d)
 
 
 @dataclass(frozen=True)
 class RegistrySettings:
-    birth_periods: LegalPeriods = field(default_factory=lambda: LegalPeriods(30, 365))
-    death_periods: LegalPeriods = field(default_factory=lambda: LegalPeriods(45, 365))
-    number_format: str = "{office}-{type}{year}-{seq:06d}"
-    token_lifetime_seconds: int = 8 * 3600
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
-    login_max_failures: int = 5
-    login_window_seconds: int = 300
-    login_account_max_failures: int = 20
-    login_account_window_seconds: int = 900
-    password_min_score: int = 3
-    idempotency_ttl_seconds: int = 24 * 3600
-    cert_keys_dir: str = "instance/keys"
-    cert_languages: tuple[str, str] = ("en", "fr")
-    cert_paper: str = "A4"
-    cert_authority: str = "Civil Registration Authority"
-    cert_country: str = ""
-    cert_signer_title: str = ""
-    cert_emblem: str = ""  # a PNG file named by configuration, never by a request
-    cert_seal: str = ""
-    cert_cause_sequence: bool = False
-    cert_font_dirs: tuple[str, ...] = ()  # empty: the Debian font directories
-    correction_approval: str = "second_registrar"  # or "self"
-    delayed_approval_level: str = "region"
+    """The settings services read. Every default is the configuration's (``config.Config``):
+    the one set of defaults, kept there; ``from_config`` reads an application's values."""
+
+    birth_periods: LegalPeriods = field(
+        default_factory=lambda: LegalPeriods(C.BIRTH_CURRENT_DAYS, C.BIRTH_LATE_DAYS)
+    )
+    death_periods: LegalPeriods = field(
+        default_factory=lambda: LegalPeriods(C.DEATH_CURRENT_DAYS, C.DEATH_LATE_DAYS)
+    )
+    number_format: str = C.REGISTRATION_NUMBER_FORMAT
+    token_lifetime_seconds: int = C.TOKEN_LIFETIME_SECONDS
+    argon2_time_cost: int = C.ARGON2_TIME_COST
+    argon2_memory_cost: int = C.ARGON2_MEMORY_COST
+    login_max_failures: int = C.LOGIN_MAX_FAILURES
+    login_window_seconds: int = C.LOGIN_WINDOW_SECONDS
+    login_account_max_failures: int = C.LOGIN_ACCOUNT_MAX_FAILURES
+    login_account_window_seconds: int = C.LOGIN_ACCOUNT_WINDOW_SECONDS
+    password_min_score: int = C.PASSWORD_MIN_SCORE
+    idempotency_ttl_seconds: int = C.IDEMPOTENCY_TTL_SECONDS
+    cert_keys_dir: str = C.CERT_KEYS_DIR
+    cert_languages: tuple[str, str] = field(default_factory=lambda: _pair(C.CERT_LANGUAGES))
+    cert_paper: str = C.CERT_PAPER.upper()
+    cert_authority: str = C.CERT_AUTHORITY
+    cert_country: str = C.CERT_COUNTRY
+    cert_signer_title: str = C.CERT_SIGNER_TITLE
+    cert_emblem: str = C.CERT_EMBLEM  # a PNG file named by configuration, never by a request
+    cert_seal: str = C.CERT_SEAL
+    cert_cause_sequence: bool = C.CERT_CAUSE_SEQUENCE
+    # empty: the Debian font directories
+    cert_font_dirs: tuple[str, ...] = field(default_factory=lambda: _dirs(C.CERT_FONT_DIRS))
+    correction_approval: str = C.CORRECTION_APPROVAL  # or "self"
+    delayed_approval_level: str = C.DELAYED_APPROVAL_LEVEL
 
     def periods(self, event_type: EventType) -> LegalPeriods:
         return self.birth_periods if event_type is EventType.BIRTH else self.death_periods
@@ -63,12 +81,7 @@ class RegistrySettings:
             cert_emblem=config["CERT_EMBLEM"],
             cert_seal=config["CERT_SEAL"],
             cert_cause_sequence=config["CERT_CAUSE_SEQUENCE"],
-            cert_font_dirs=tuple(d for d in config.get("CERT_FONT_DIRS", "").split(":") if d),
+            cert_font_dirs=_dirs(config.get("CERT_FONT_DIRS", "")),
             correction_approval=config["CORRECTION_APPROVAL"],
             delayed_approval_level=config["DELAYED_APPROVAL_LEVEL"],
         )
-
-
-def _pair(text: str) -> tuple[str, str]:
-    first, second = (part.strip() for part in text.split(","))
-    return first, second
