@@ -102,11 +102,11 @@ def compute(session: Session, actor: Actor, request: StatsRequest) -> StatsResul
     )
     tables = BUILDERS[request.table](ctx)
     described = [a.code for a in areas] + ([scope_code] if scope_code else [])
+    when = {"year": request.year, "cutoff": cutoff.isoformat(), "level": request.level}
     if scope_code:
-        scope = messages.STATS_SCOPE.format(scope=scope_code)
+        notes = [messages.STATS_SCOPE.format(scope=scope_code, **when)]
     else:
-        scope = messages.STATS_SCOPE_EVERYWHERE
-    notes = [scope.format(year=request.year, cutoff=cutoff.isoformat(), level=request.level)]
+        notes = [messages.STATS_SCOPE_EVERYWHERE.format(**when)]
     missing = [c for c in described if denominators.get(c) is None]
     if missing:
         notes.append(
