@@ -120,7 +120,8 @@ def register(record_id: str) -> Response:
         row = conn.execute(REGISTER_FOR_UPDATE, {"record_id": record_id}).one()
         office_id, office_code = row.id_3, row.code_1  # the office's id and code
         seq = conn.execute(
-            COUNTER_BUMP, {"b_office": office_id, "b_event_type": "birth", "b_year": today.year}
+            COUNTER_BUMP,
+            {"b_office": office_id, "b_event_type": "birth", "b_year": today.year, "b_count": 1},
         ).scalar_one()
         number = format_registration_number(
             NUMBER_FORMAT, office=office_code, event_type=EventType.BIRTH, year=today.year, seq=seq
