@@ -248,7 +248,7 @@ def stacked_bar_chart(
             base -= h
             scene.shapes.append(
                 Rect(LEFT + slot * i + slot * 0.15, base, slot * 0.7, h,
-                     PALETTE[k % len(PALETTE)], f"{label} {name}: {values[i]}")
+                     PALETTE[k % len(PALETTE)], f"{label} {name}: {scene.figure(values[i] or 0)}")
             )  # fmt: skip
     _legend(scene, list(series))
     return scene
@@ -298,10 +298,24 @@ def pyramid(
         m, f = male[i] or 0, female[i] or 0
         wm, wf = half * m / top, half * f / top
         scene.shapes.append(
-            Rect(centre - 30 - wm, y + 1, wm, row_h - 2, PALETTE[0], f"{group} {male_word}: {m}")
+            Rect(
+                centre - 30 - wm,
+                y + 1,
+                wm,
+                row_h - 2,
+                PALETTE[0],
+                f"{group} {male_word}: {scene.figure(m)}",
+            )
         )
         scene.shapes.append(
-            Rect(centre + 30, y + 1, wf, row_h - 2, PALETTE[1], f"{group} {female_word}: {f}")
+            Rect(
+                centre + 30,
+                y + 1,
+                wf,
+                row_h - 2,
+                PALETTE[1],
+                f"{group} {female_word}: {scene.figure(f)}",
+            )
         )
         scene.shapes.append(Text(centre, y + row_h - 3, group, 8, "middle"))
     male_max = tr(WORDS["male max"]).format(top=scene.figure(top))

@@ -50,6 +50,7 @@ import dedupe
 from dedupe.blocking import candidate_pairs, rule_keys
 from dedupe.matching import score_table
 from dedupe.records import Table
+from registry import messages
 from registry.db import Base, new_uuid, utcnow
 from registry.domain import EventType, Status, Timeliness, format_registration_number
 from registry.errors import Conflict, ImportFailed, RegistryError, ValidationFailed
@@ -224,7 +225,7 @@ class _Checker:
                 )
                 row.office = self._office(where.occurrence_area)
                 if row.office is None:
-                    raise Conflict(records.NO_OFFICE)
+                    raise Conflict(messages.NO_OFFICE)
         except RegistryError as exc:
             raise _Refused(_reasons(exc)) from None
         row.one_by_one = bool(facts.get("notification") or facts.get(DEVICE_TIME))

@@ -632,9 +632,6 @@ def registration_band(
     return band
 
 
-NO_OFFICE = messages.NO_OFFICE
-
-
 def register(
     session: Session,
     settings: RegistrySettings,
@@ -662,7 +659,7 @@ def register(
         # date (a legacy register's) is recorded as the paper register made it.
         delayed.ensure_approved(session, settings, record)
     if office is None:
-        raise Conflict(NO_OFFICE)
+        raise Conflict(messages.NO_OFFICE)
     seq = next_number(session, office, event_type, on.year)
     number = format_registration_number(
         settings.number_format, office=office.code, event_type=event_type, year=on.year, seq=seq

@@ -94,7 +94,7 @@ def create_user(
         if facility is None:
             raise field_error("facility", messages.UNKNOWN_FACILITY_CODE.format(code=facility_code))
         if not facility.area.path.startswith(area.path):
-            raise field_error("facility", FACILITY_OUTSIDE_USER)
+            raise field_error("facility", messages.FACILITY_OUTSIDE_USER)
     if session.scalars(select(User).where(User.username == username)).first():
         raise Conflict(messages.USER_EXISTS.format(username=username))
     user = User(
@@ -357,7 +357,7 @@ def set_password(
 def deactivate(session: Session, user: User, actor: Actor | None) -> None:
     """Deactivate an account and end every existing session and token of the user."""
     if actor is not None and actor.user_id == user.id:
-        raise Conflict(CANNOT_DEACTIVATE_SELF)
+        raise Conflict(messages.CANNOT_DEACTIVATE_SELF)
     user.active = False
     user.auth_epoch += 1
     end_web_sessions(session, user.id)
@@ -373,14 +373,6 @@ def ensure_may_use_api(user: User) -> None:
 
 # -- administration of accounts -------------------------------------------------------------------
 
-FACILITY_OUTSIDE_USER = messages.FACILITY_OUTSIDE_USER
-AREA_OUTSIDE_YOURS = messages.AREA_OUTSIDE_YOURS
-FACILITY_OUTSIDE_YOURS = messages.FACILITY_OUTSIDE_YOURS
-CANNOT_DEACTIVATE_SELF = messages.CANNOT_DEACTIVATE_SELF
-CANNOT_CHANGE_OWN_ROLE = messages.CANNOT_CHANGE_OWN_ROLE
-NO_SUCH_USER = messages.NO_SUCH_USER
-WRONG_CURRENT_PASSWORD = messages.WRONG_CURRENT_PASSWORD
-SAME_PASSWORD = messages.SAME_PASSWORD
 #: Length of a generated temporary password (URL-safe characters, about 96 bits).
 TEMPORARY_PASSWORD_BYTES = 12
 
@@ -445,7 +437,7 @@ def user_in_reach(session: Session, actor: Actor | None, username: str) -> User:
     _administered(actor)
     user = session.scalars(_users_in_reach(actor).where(User.username == username)).first()
     if user is None:
-        raise NotFound(NO_SUCH_USER)
+        raise NotFound(messages.NO_SUCH_USER)
     return user
 
 
@@ -463,7 +455,9 @@ def _place(
     if area is None:
         raise field_error(area_field, messages.UNKNOWN_AREA_CODE.format(code=area_code))
     if actor is not None and not actor.covers(area.path):
-        raise PermissionDenied(AREA_OUTSIDE_YOURS, errors={area_field: [AREA_OUTSIDE_YOURS]})
+        raise PermissionDenied(
+            messages.AREA_OUTSIDE_YOURS, errors={area_field: [messages.AREA_OUTSIDE_YOURS]}
+        )
     if not facility_code:
         return area, None
     facility = facility_by_code(session, facility_code)
@@ -471,10 +465,11 @@ def _place(
         raise field_error(facility_field, messages.UNKNOWN_FACILITY_CODE.format(code=facility_code))
     if actor is not None and not actor.covers(facility.area.path):
         raise PermissionDenied(
-            FACILITY_OUTSIDE_YOURS, errors={facility_field: [FACILITY_OUTSIDE_YOURS]}
+            messages.FACILITY_OUTSIDE_YOURS,
+            errors={facility_field: [messages.FACILITY_OUTSIDE_YOURS]},
         )
     if not facility.area.path.startswith(area.path):
-        raise field_error(facility_field, FACILITY_OUTSIDE_USER)
+        raise field_error(facility_field, messages.FACILITY_OUTSIDE_USER)
     return area, facility
 
 
@@ -526,14 +521,14 @@ def update_user(
         raise field_error("role", messages.ROLE_ONE_OF.format(roles=", ".join(ROLES)))
     if role is not None and Role(role) != Role(user.role):
         if own:
-            raise field_error("role", CANNOT_CHANGE_OWN_ROLE)
+            raise field_error("role", messages.CANNOT_CHANGE_OWN_ROLE)
         changes["role"] = [Role(user.role).value, Role(role).value]
     new_area = area_code if area_code is not None else user.area.code
     new_facility = user.facility.code if user.facility else None
     if facility_code is not KEEP:
         new_facility = facility_code or None
     if area_code is not None and area_code != user.area.code and own:
-        raise field_error("area_code", CANNOT_CHANGE_OWN_ROLE)
+        raise field_error("area_code", messages.CANNOT_CHANGE_OWN_ROLE)
     old_facility = user.facility.code if user.facility else None
     if new_area != user.area.code or new_facility != old_facility:
         area, facility = _place(
@@ -598,15 +593,15 @@ def change_own_password(
     """
     user = session.get(User, actor.user_id)
     if user is None or not user.active:
-        raise NotFound(NO_SUCH_USER)
+        raise NotFound(messages.NO_SUCH_USER)
     ph = hasher(settings)
     try:
         ph.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
-        raise field_error("current_password", WRONG_CURRENT_PASSWORD) from None
+        raise field_error("current_password", messages.WRONG_CURRENT_PASSWORD) from None
     _give_back(session, settings, user.username, address)
     if new == current:
-        raise field_error("password", SAME_PASSWORD)
+        raise field_error("password", messages.SAME_PASSWORD)
     set_password(session, settings, user, new, actor)
     return user
 
