@@ -56,6 +56,14 @@ WORDS = {
     ),
 }
 
+#: The infant age groups of ``stats.query.INFANT_GROUPS``, as a chart writes them.
+AGE_GROUPS = {
+    "1-6 d": N_("1-6 d"),
+    "7-27 d": N_("7-27 d"),
+    "28 d-11 m": N_("28 d-11 m"),
+    "under 1, days not stated": N_("under 1, days not stated"),
+}
+
 PALETTE = ("#1b6ca8", "#f0a202", "#c0392b", "#7f8c8d", "#27ae60", "#8e44ad")
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 36, 64
@@ -423,7 +431,7 @@ def pyramid_scene(deaths: StatsResult, tr: Translate = _english, locale: str = "
     by = {(str(r["age_group"]), str(r["sex"])): _int(r["deaths"]) for r in rows}
     return pyramid(
         tr(TITLES["pyramid"]).format(year=deaths.request.year),
-        groups,
+        [tr(AGE_GROUPS[g]) if g in AGE_GROUPS else g for g in groups],
         [by.get((g, "male")) for g in groups],
         [by.get((g, "female")) for g in groups],
         tr,

@@ -202,3 +202,23 @@ def test_charts_are_plain_svg() -> None:
             "http://www.w3.org/2000/svg", ""
         )
     assert "Completeness &lt;&amp;&gt;" in charts.to_svg(scenes[0])
+
+
+def test_a_chart_writes_figures_and_age_groups_in_its_language() -> None:
+    """The pyramid's infant groups go through the caller's translation, and every figure a chart
+    writes follows its locale (a French page must not show "0.5%" or "days not stated")."""
+    rows = [
+        {"age_group": group, "sex": sex, "deaths": deaths}
+        for group, sex, deaths in (
+            ("under 1, days not stated", "male", 1200),
+            ("7-27 d", "female", 2),
+        )
+    ]
+    table = Table("deaths_by_age_sex", "Deaths", ["age_group", "sex"], ["deaths"], rows)
+    result = StatsResult(StatsRequest("deaths", 2024), "DL", date(2025, 1, 1), [table])
+    french = {"under 1, days not stated": "moins d\u20191 an", "7-27 d": "7-27 j"}
+    svg = charts.to_svg(charts.pyramid_scene(result, lambda t: french.get(t, t), "fr"))
+    assert "moins d\u20191 an" in svg and "7-27 j" in svg and "days not stated" not in svg
+    assert "1\u202f200" in svg  # the male group's figure, with the French thousands space
+    bars = charts.bar_chart("Completeness", ["D11"], [0.5], unit="%", locale="fr")
+    assert "0,5\u00a0%" in charts.to_svg(bars) and "0.5%" not in charts.to_svg(bars)
