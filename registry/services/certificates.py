@@ -39,6 +39,7 @@ from registry.services import audit, records
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
+from registry.services.versions import IS_CURRENT
 
 ACTIVE = "active"
 
@@ -587,10 +588,7 @@ def ledger(session: Session, actor: Actor, record_id: str) -> list[IssuedCertifi
 def _registered_since(
     session: Session, actor: Actor, area_path: str, since: date
 ) -> Iterator[tuple[Record, RecordVersion]]:
-    stmt = scoped(select(Record, RecordVersion), actor).join(
-        RecordVersion,
-        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-    )
+    stmt = scoped(select(Record, RecordVersion), actor).join(RecordVersion, IS_CURRENT)
     stmt = stmt.where(
         Record.status == Status.REGISTERED,
         Record.registration_date >= since,

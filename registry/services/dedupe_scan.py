@@ -34,6 +34,7 @@ from registry.domain import EventType, Status
 from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
 from registry.services import audit, duplicates, match_models
 from registry.services.scoping import Actor
+from registry.services.versions import IS_CURRENT
 
 #: ``progress(stage, done, total)``: stages are ``reading``, ``scoring`` and ``storing``.
 Progress = Callable[[str, int, int], None]
@@ -53,10 +54,7 @@ def _current(event_type: EventType) -> Any:
     """Current versions of the event type's records that can still be duplicates."""
     return (
         select(*COLUMNS)
-        .join(
-            RecordVersion,
-            (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-        )
+        .join(RecordVersion, IS_CURRENT)
         .join(Area, Area.id == Record.area_id)
         .where(Record.event_type == event_type.value, Record.status != Status.REJECTED.value)
     )

@@ -64,6 +64,7 @@ from registry.services.dialect import insert_many, next_ids, one_of
 from registry.services.records import NOT_FACTS, schema_for
 from registry.services.scoping import Actor, ensure_covers, require_role
 from registry.services.settings import RegistrySettings
+from registry.services.versions import IS_CURRENT
 
 LEGACY_REASON = "Imported from a legacy paper register"
 REQUIRED = {
@@ -385,10 +386,7 @@ _NEIGHBOURS = (
         Record.duplicate_of_id,
         *duplicates.COMPARED_COLUMNS,
     )
-    .join(
-        RecordVersion,
-        (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
-    )
+    .join(RecordVersion, IS_CURRENT)
     .join(Area, Area.id == Record.area_id)
     .where(duplicates.MATCHABLE)
 )

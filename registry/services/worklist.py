@@ -23,6 +23,7 @@ from registry.models import RecordVersion as Version
 from registry.services import corrections, duplicates
 from registry.services.scoping import Actor, scoped
 from registry.services.settings import RegistrySettings
+from registry.services.versions import IS_CURRENT
 
 #: A record id as the registry writes it (a UUID).
 _RECORD_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
@@ -73,7 +74,7 @@ def items(
             ),
             actor,
         )
-        .join(Version, (Version.record_id == Record.id) & (Version.version == Record.version))
+        .join(Version, IS_CURRENT)
         .join(Area, Area.id == Record.area_id)
         .outerjoin(_FACILITY, _FACILITY.id == Version.facility_id)
         .where(Record.event_type == event_type, Record.status == status)

@@ -42,6 +42,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from registry.domain import ICD10_CHAPTERS, EventType, Status
 from registry.models import Area, Record, RecordVersion
 from registry.services.scoping import Actor, scoped
+from registry.services.versions import IS_CURRENT
 
 V = RecordVersion
 
@@ -224,7 +225,7 @@ def events(scope: Scope, *, with_version: bool = True) -> Any:
     when ``with_version``; the year is that of ``records.event_date``, the current version's."""
     stmt = select().select_from(Record)
     if with_version:
-        stmt = stmt.join(V, and_(V.record_id == Record.id, V.version == Record.version))
+        stmt = stmt.join(V, IS_CURRENT)
     stmt = stmt.where(
         Record.event_type.in_([t.value for t in scope.event_types]),
         Record.status == Status.REGISTERED.value,
