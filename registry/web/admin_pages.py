@@ -36,7 +36,6 @@ TEXT_MAX = 200
 
 def _errors(exc: RegistryError, field: str) -> dict[str, Any]:
     """Field messages of a refusal, each under its form field (``field`` when it names none)."""
-    db_session().rollback()
     found: dict[str, list[str]] = {}
     for name, texts in (exc.errors or {}).items():
         listed = texts if isinstance(texts, list) else [texts]
@@ -81,6 +80,7 @@ def admin_users() -> Response:
             active=STATUSES.get(values["status"]),
         )
     except ValidationFailed as exc:
+        discard()
         errors, status = _errors(exc, "area"), exc.status_code
     return page(
         "admin_users.html", status, found=found, values=values, errors=errors, roles=_roles()
@@ -279,7 +279,8 @@ def change_password() -> Response | BaseResponse:
     try:
         user = users.change_own_password(session, settings(), me, current, new, address)
     except ValidationFailed as exc:
-        errors = _errors(exc, "password")  # the failed check stays counted (committed above)
+        discard()  # the failed check stays counted (committed above)
+        errors = _errors(exc, "password")
         return page("change_password.html", exc.status_code, errors=errors, forced=forced)
     auth.start(user)  # the old sessions ended with the change: this browser gets a new one
     flash_after_commit(gettext("Your password is changed."), "success")
