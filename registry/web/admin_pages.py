@@ -27,6 +27,7 @@ from registry.services import users
 from registry.services.scoping import require_role
 from registry.web import auth, i18n
 from registry.web.blueprint import bp, discard, flash_after_commit, page, unit_of_work
+from registry.web.forms import flatten_errors
 from registry.web.i18n import gettext
 
 FIELDS = ("q", "role", "area", "status")
@@ -36,10 +37,7 @@ TEXT_MAX = 200
 
 def _errors(exc: RegistryError, field: str) -> dict[str, Any]:
     """Field messages of a refusal, each under its form field (``field`` when it names none)."""
-    found: dict[str, list[str]] = {}
-    for name, texts in (exc.errors or {}).items():
-        listed = texts if isinstance(texts, list) else [texts]
-        found[name] = [i18n.translate(t) for t in listed]
+    found = i18n.translate_all(flatten_errors(exc.errors))
     if not found:
         found[field] = [i18n.translate(exc.message)]
     return found
