@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from registry import messages
 from registry.domain import (
+    DEVICE_TIME,
     Attendant,
     CauseEstablishedBy,
     Education,
@@ -47,7 +48,6 @@ CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error=messages.NOT_A_CODE)
 PREGNANCY = ["not_pregnant", "pregnant", "within_42_days", "43_days_to_1_year", "unknown"]
 #: How far ahead of the registry's clock a device's declaration time may be (device clocks drift).
 DEVICE_CLOCK_SKEW = timedelta(minutes=10)
-DEVICE_TIME = "declared_at_device"
 
 
 def _missing(errors: dict[str, Any], path: str) -> None:

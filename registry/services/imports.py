@@ -52,16 +52,22 @@ from dedupe.matching import score_table
 from dedupe.records import Table
 from registry import messages
 from registry.db import Base, new_uuid, utcnow
-from registry.domain import EventType, Status, Timeliness, format_registration_number
+from registry.domain import (
+    DEVICE_TIME,
+    EventType,
+    Status,
+    Timeliness,
+    format_registration_number,
+)
 from registry.errors import Conflict, ImportFailed, RegistryError, ValidationFailed
 from registry.models import Area, DedupeKey, DuplicateCandidate, Facility, Record, RecordVersion
 from registry.paths import branch
 from registry.schemas.common import load
-from registry.schemas.records import DEVICE_TIME, LegacyBirthIn, LegacyRegisteredBirthIn
+from registry.schemas.records import LegacyBirthIn, LegacyRegisteredBirthIn, schema_for
 from registry.services import audit, duplicates, records, users
 from registry.services.areas import office_id_for, read_csv
 from registry.services.dialect import insert_many, next_ids, one_of
-from registry.services.records import NOT_FACTS, schema_for
+from registry.services.records import NOT_FACTS
 from registry.services.scoping import Actor, ensure_covers, require_role
 from registry.services.settings import RegistrySettings
 from registry.services.versions import IS_CURRENT

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from registry import messages
 from registry.db import Base, new_uuid, utcnow
 from registry.domain import (
+    DEVICE_TIME,
     EventType,
     FacilityKind,
     PlaceType,
@@ -39,8 +40,7 @@ from registry.models import (
     RegistrationCounter,
     User,
 )
-from registry.schemas.records import DEVICE_TIME, load_declaration
-from registry.schemas.records import schema_for as schema_for  # where callers have found it
+from registry.schemas.records import load_declaration
 from registry.services import audit, delayed, duplicates, numbers
 from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore

@@ -21,7 +21,7 @@ from registry.extensions import db_session, settings
 from registry.messages import CHOOSE_ANSWER
 from registry.models import Record
 from registry.schemas.common import load
-from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
+from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn, load_declaration
 from registry.services import audit, corrections, duplicate_check, records
 from registry.services.scoping import Actor, require_role
 from registry.web import auth, evidence, forms, hooks, i18n
@@ -42,7 +42,7 @@ CORRECTION_FIELDS = ("reason", "evidence", "requested_by")
 
 def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
     """The facts as the API would load them; ValidationFailed carries marshmallow's messages."""
-    return load(records.schema_for(event_type), facts)
+    return load_declaration(event_type, facts)
 
 
 def _form_errors(event_type: EventType, errors: Any) -> dict[str, list[str]]:
