@@ -347,7 +347,8 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
         changes = corrections.changes_to(session, actor, event_type, rid, facts)
         given = {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
         body = {"changes": changes} | {k: v for k, v in given.items() if v}
-        corrections.request(session, actor, event_type, rid, **load(CorrectionIn(), body))
+        asked = load(CorrectionIn(), body)
+        corrections.request(session, actor, event_type, rid, **asked, load=load_declaration)
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
         discard()
         raw = dict(exc.errors or {"_schema": [exc.message]})

@@ -13,7 +13,7 @@ from registry.cli import main
 from registry.db import make_engine
 from registry.domain import EventType, Status
 from registry.models import AuditEvent, DuplicateCandidate, Record, User
-from registry.schemas.records import BirthIn
+from registry.schemas.records import BirthIn, load_declaration
 from registry.services import audit, imports, records, users
 from registry.services.scoping import Actor
 from registry.services.settings import RegistrySettings
@@ -171,6 +171,7 @@ def test_an_imported_unnamed_child_is_named_by_correction(db_url: str, tmp_path:
             changes={"child": {"given_names": "Sipho", "type_of_birth": "single"}},
             reason="named after registration",
             evidence="parents' declaration of the name",
+            load=load_declaration,
         )
         assert records.current_version(session, done).given_names == "Sipho"
         session.rollback()
