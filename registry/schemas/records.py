@@ -338,6 +338,19 @@ def load_declaration(
     return load(DECLARATIONS[event_type], raw, wrap)
 
 
+#: A legacy register's birth schemas, by whether the row is registered.
+LEGACY_BIRTHS: dict[bool, Schema] = {False: LegacyBirthIn(), True: LegacyRegisteredBirthIn()}
+
+
+def load_legacy(event_type: EventType, raw: dict[str, Any], *, registered: bool) -> dict[str, Any]:
+    """A row of a legacy paper register loaded (``registered``: it has a registration date):
+    a birth by ``LegacyBirthIn`` or ``LegacyRegisteredBirthIn``, a death as a declaration;
+    refused, a ``ValidationFailed`` with the field messages."""
+    if event_type is EventType.BIRTH:
+        return load(LEGACY_BIRTHS[registered], raw)
+    return load(DECLARATIONS[event_type], raw)
+
+
 class _RecordHead(Schema):
     id = fields.String(required=True)
     event_type = fields.String(required=True)
