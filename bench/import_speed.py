@@ -58,6 +58,7 @@ from registry.db import make_engine  # noqa: E402
 from registry.domain import EventType  # noqa: E402
 from registry.migrations import alembic_config  # noqa: E402
 from registry.models import DuplicateCandidate, Record, RecordVersion  # noqa: E402
+from registry.schemas.records import load_legacy  # noqa: E402
 from registry.services import audit, demo, imports  # noqa: E402
 
 BASELINE_COMMIT = "c83789a"
@@ -151,7 +152,12 @@ def batch_import(url: str, body: str) -> tuple[float, float, imports.ImportSumma
     with Session(engine) as session:
         started, cpu = time.perf_counter(), time.process_time()
         summary = imports.import_records(
-            session, FAST_HASHING, EventType.BIRTH, io.StringIO(body), keep_going=True
+            session,
+            FAST_HASHING,
+            EventType.BIRTH,
+            io.StringIO(body),
+            keep_going=True,
+            load=load_legacy,
         )
         session.commit()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -101,6 +101,11 @@ class CauseEstablishedBy(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+#: The key of a declaration that says when it was made on the declarant's device (offline
+#: capture): part of the submission, kept on the record, never among a version's facts.
+DEVICE_TIME = "declared_at_device"
+
+
 class Timeliness(enum.StrEnum):
     CURRENT = "current"
     LATE = "late"

@@ -16,6 +16,7 @@ from registry.schemas.approvals import (
     CorrectionRequestOut,
     RejectCorrectionIn,
 )
+from registry.schemas.records import load_declaration
 from registry.services import corrections
 
 blp = Blueprint(
@@ -56,7 +57,9 @@ class Approve(MethodView):
     def post(self, request_id: UUID) -> dict[str, Any]:
         """Approve a pending correction: the record gets a new version (not by its requester)."""
         session = db_session()
-        done = corrections.approve(session, settings(), current_actor(), str(request_id))
+        done = corrections.approve(
+            session, settings(), current_actor(), str(request_id), load=load_declaration
+        )
         return corrections.as_document(session, done)
 
 

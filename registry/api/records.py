@@ -26,6 +26,7 @@ from registry.schemas.records import (
     RecordQuery,
     RegisterIn,
     RejectIn,
+    load_declaration,
 )
 from registry.services import corrections, delayed, duplicate_check, records
 
@@ -141,7 +142,7 @@ def make_blueprint(
             registrar approves it (``/api/v1/corrections/{id}/approve``)."""
             session = db_session()
             pending = corrections.request(
-                session, current_actor(), event_type, str(record_id), **data
+                session, current_actor(), event_type, str(record_id), **data, load=load_declaration
             )
             location = url_for("corrections.Request", request_id=pending.id)
             return corrections.as_document(session, pending), 201, {"Location": location}

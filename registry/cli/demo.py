@@ -8,6 +8,7 @@ import click
 
 from registry.cli.support import friendly, session_scope
 from registry.domain import today
+from registry.schemas.records import load_declaration
 from registry.services import (
     demo,
 )
@@ -34,6 +35,12 @@ def demo_command(births: int, deaths: int, if_empty: bool, seed: int) -> None:
                 length=births + deaths, label="synthetic records", file=sys.stderr
             ) as bar:
                 counts = demo.generate_records(
-                    session, settings, births=births, deaths=deaths, seed=seed, progress=bar.update
+                    session,
+                    settings,
+                    births=births,
+                    deaths=deaths,
+                    load=load_declaration,
+                    seed=seed,
+                    progress=bar.update,
                 )
             click.echo(", ".join(f"{n} {state}" for state, n in counts.items()))

@@ -11,6 +11,7 @@ import click
 
 from registry.cli.support import friendly, session_scope
 from registry.domain import EventType
+from registry.schemas.records import load_legacy
 from registry.services import (
     imports,
 )
@@ -47,6 +48,7 @@ def import_command(kind: str, file: IO[str], rejects: str | None) -> None:
             io.StringIO(text),
             progress=bar.update,
             keep_going=rejects is not None,
+            load=load_legacy,
         )
     kept = summary.rows - len(summary.rejected)
     click.echo(

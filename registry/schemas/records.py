@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from registry import messages
 from registry.domain import (
+    DEVICE_TIME,
     Attendant,
     CauseEstablishedBy,
     Education,
@@ -47,7 +48,6 @@ CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error=messages.NOT_A_CODE)
 PREGNANCY = ["not_pregnant", "pregnant", "within_42_days", "43_days_to_1_year", "unknown"]
 #: How far ahead of the registry's clock a device's declaration time may be (device clocks drift).
 DEVICE_CLOCK_SKEW = timedelta(minutes=10)
-DEVICE_TIME = "declared_at_device"
 
 
 def _missing(errors: dict[str, Any], path: str) -> None:
@@ -336,6 +336,19 @@ def load_declaration(
     """``raw`` loaded by the declaration schema; refused, a ``ValidationFailed`` with the
     field messages (under ``wrap`` when given: a correction's are under ``changes``)."""
     return load(DECLARATIONS[event_type], raw, wrap)
+
+
+#: A legacy register's birth schemas, by whether the row is registered.
+LEGACY_BIRTHS: dict[bool, Schema] = {False: LegacyBirthIn(), True: LegacyRegisteredBirthIn()}
+
+
+def load_legacy(event_type: EventType, raw: dict[str, Any], *, registered: bool) -> dict[str, Any]:
+    """A row of a legacy paper register loaded (``registered``: it has a registration date):
+    a birth by ``LegacyBirthIn`` or ``LegacyRegisteredBirthIn``, a death as a declaration;
+    refused, a ``ValidationFailed`` with the field messages."""
+    if event_type is EventType.BIRTH:
+        return load(LEGACY_BIRTHS[registered], raw)
+    return load(DECLARATIONS[event_type], raw)
 
 
 class _RecordHead(Schema):

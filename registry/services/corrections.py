@@ -37,9 +37,11 @@ def request(
     reason: str,
     evidence: str,
     requested_by: str | None = None,
+    load: records.FactsLoader,
 ) -> CorrectionRequest:
-    """Ask for a correction of a registered record; it waits for a registrar's approval."""
-    record = records.check_correction(session, actor, event_type, record_id, changes)
+    """Ask for a correction of a registered record; it waits for a registrar's approval.
+    ``load`` checks the corrected facts (``records.FactsLoader``)."""
+    record = records.check_correction(session, actor, event_type, record_id, changes, load=load)
     pending = CorrectionRequest(
         record_id=record.id,
         event_type=event_type.value,
@@ -113,9 +115,15 @@ def get(
 
 
 def approve(
-    session: Session, settings: RegistrySettings, actor: Actor, request_id: str
+    session: Session,
+    settings: RegistrySettings,
+    actor: Actor,
+    request_id: str,
+    *,
+    load: records.FactsLoader,
 ) -> CorrectionRequest:
-    """Apply a pending correction: a new version of the record, approved by the actor."""
+    """Apply a pending correction: a new version of the record, approved by the actor (its
+    facts checked again by ``load``: see ``records.FactsLoader``)."""
     require_role(actor, (Role.REGISTRAR,))
     pending = get(session, actor, request_id, lock=True)
     _ensure_pending(pending)
@@ -132,6 +140,7 @@ def approve(
         evidence=pending.evidence,
         requested_by=pending.requested_by,
         expected_version=pending.base_version,
+        load=load,
     )
     pending.status = APPROVED
     pending.decided_by_id = actor.user_id

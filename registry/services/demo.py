@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from registry.domain import EventType, today
 from registry.errors import Conflict
 from registry.models import Area, Facility, User
-from registry.schemas.records import BirthIn, DeathIn
 from registry.services import records, users
 from registry.services.areas import load_areas, load_denominators, load_facilities
 from registry.services.settings import RegistrySettings
@@ -244,10 +243,12 @@ def generate_records(
     *,
     births: int,
     deaths: int,
+    load: records.FactsLoader,
     seed: int = 2026,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Declare (and mostly register) synthetic events over the last three years."""
+    """Declare (and mostly register) synthetic events over the last three years; each is
+    loaded by ``load`` (``schemas.records.load_declaration``) as a declaration would be."""
     rng = random.Random(seed)
     world = _world(session)
     actor = users.system_actor(session, settings)
@@ -257,10 +258,8 @@ def generate_records(
     rng.shuffle(plan)
     for event_type in plan:
         on = now - timedelta(days=rng.randint(0, 2 * 365 + 300))
-        if event_type is EventType.BIRTH:
-            facts = BirthIn().load(_birth(rng, world, on))
-        else:
-            facts = DeathIn().load(_death(rng, world, on))
+        raw = _birth(rng, world, on) if event_type is EventType.BIRTH else _death(rng, world, on)
+        facts = load(event_type, raw)
         fate = rng.random()
         facts["notification"] = fate > 0.97
         record = records.declare(session, actor, event_type, facts)

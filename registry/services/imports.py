@@ -6,15 +6,17 @@ Columns are the API's field names in dotted form (``child.given_names``, ``mothe
 "imported from a legacy paper register"), a row without it stays declared. Every row is validated
 by the same schemas and rules as the API, but for what paper registers did not record: the type
 of birth (left unknown), and the given names of a child registered before being named (a
-registered row only; they come later by a correction). By default any bad row stops the import,
-every bad row is reported with its line number, and nothing is stored; with ``keep_going`` the
-good rows are stored and the bad ones come back in ``ImportSummary.rejected``.
+registered row only; they come later by a correction). The caller loads each row by its schema
+(``load``: see ``RowLoader``); the rules that need the register are checked here. By default any
+bad row stops the import, every bad row is reported with its line number, and nothing is stored;
+with ``keep_going`` the good rows are stored and the bad ones come back in
+``ImportSummary.rejected``.
 
 The import is a batch path, the same rules as a declaration and a registration:
 
-1. Every row is checked in Python first: the schema, the codes of places (each distinct set of
-   codes resolved once, by ``records._resolve``), the registration's date, band and office.
-   Nothing is written before every row is checked.
+1. Every row is checked in Python first: the schema (by ``load``), the codes of places (each
+   distinct set of codes resolved once, by ``records._resolve``), the registration's date, band
+   and office. Nothing is written before every row is checked.
 2. The duplicate check runs on ``dedupe``'s batch path (as ``crvs dedupe scan``): the good rows
    are matched with each other (a later line against the earlier ones) and, through their
    blocking keys, with the records of the register that share one; the pairs reaching the
@@ -40,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 from sqlalchemy import select
@@ -52,16 +54,19 @@ from dedupe.matching import score_table
 from dedupe.records import Table
 from registry import messages
 from registry.db import Base, new_uuid, utcnow
-from registry.domain import EventType, Status, Timeliness, format_registration_number
+from registry.domain import (
+    DEVICE_TIME,
+    EventType,
+    Status,
+    Timeliness,
+    format_registration_number,
+)
 from registry.errors import Conflict, ImportFailed, RegistryError, ValidationFailed
 from registry.models import Area, DedupeKey, DuplicateCandidate, Facility, Record, RecordVersion
 from registry.paths import branch
-from registry.schemas.common import load
-from registry.schemas.records import DEVICE_TIME, LegacyBirthIn, LegacyRegisteredBirthIn
 from registry.services import audit, duplicates, records, users
 from registry.services.areas import office_id_for, read_csv
 from registry.services.dialect import insert_many, next_ids, one_of
-from registry.services.records import NOT_FACTS, schema_for
 from registry.services.scoping import Actor, ensure_covers, require_role
 from registry.services.settings import RegistrySettings
 from registry.services.versions import IS_CURRENT
@@ -125,13 +130,14 @@ def _reasons(exc: RegistryError) -> list[str]:
     return _flatten(exc.errors) if exc.errors else [exc.message]
 
 
-LEGACY, LEGACY_REGISTERED = LegacyBirthIn(), LegacyRegisteredBirthIn()
+class RowLoader(Protocol):
+    """How the edge loads a row of a legacy register (``schemas.records.load_legacy``): the
+    row's nested body as the facts of a declaration of ``event_type`` (``registered``: the row
+    has a registration date), or ``ValidationFailed`` with the field messages."""
 
-
-def _schema(event_type: EventType, registered: bool) -> Any:
-    if event_type is not EventType.BIRTH:
-        return schema_for(event_type)
-    return LEGACY_REGISTERED if registered else LEGACY
+    def __call__(
+        self, event_type: EventType, raw: dict[str, Any], *, registered: bool
+    ) -> dict[str, Any]: ...
 
 
 class _Refused(Exception):
@@ -191,10 +197,15 @@ class _Checker:
     """Checks rows with the API's rules; what rows share (places, offices) is read once."""
 
     def __init__(
-        self, session: Session, settings: RegistrySettings, actor: Actor, event_type: EventType
+        self,
+        session: Session,
+        settings: RegistrySettings,
+        actor: Actor,
+        event_type: EventType,
+        load: RowLoader,
     ) -> None:
         self.session, self.settings, self.actor = session, settings, actor
-        self.event_type = event_type
+        self.event_type, self.load = event_type, load
         self.places: dict[tuple[Any, ...], records.Resolved | RegistryError] = {}
         self.offices: dict[int, Facility | None] = {}
 
@@ -210,7 +221,7 @@ class _Checker:
         except ValueError:
             raise _Refused(["date_of_registration: Not a valid date (use YYYY-MM-DD)."]) from None
         try:
-            facts = load(_schema(self.event_type, registered_on is not None), _nest(raw))
+            facts = self.load(self.event_type, _nest(raw), registered=registered_on is not None)
         except ValidationFailed as exc:
             raise _Refused(_flatten(exc.errors)) from None
         except ValueError as exc:
@@ -276,15 +287,19 @@ def import_records(
     progress: Callable[[int], None] | None = None,
     *,
     keep_going: bool = False,
+    load: RowLoader,
 ) -> ImportSummary:
     """Import one CSV file; raises ImportFailed listing every bad row (nothing is kept), or
-    with ``keep_going`` keeps the good rows and lists the bad ones in the summary.
+    with ``keep_going`` keeps the good rows and lists the bad ones in the summary. ``load``
+    loads each row, once (see ``RowLoader``).
 
     ``progress(n)``: ``n`` more of ``2 * rows`` steps are done (each row is checked, then
     written).
     """
     with _collector_paused():
-        return _import(session, settings, event_type, stream, progress, keep_going=keep_going)
+        return _import(
+            session, settings, event_type, stream, progress, keep_going=keep_going, load=load
+        )
 
 
 @contextmanager
@@ -310,11 +325,12 @@ def _import(
     progress: Callable[[int], None] | None,
     *,
     keep_going: bool,
+    load: RowLoader,
 ) -> ImportSummary:
     actor = users.system_actor(session, settings)
     require_role(actor, records.DECLARERS)
     require_role(actor, records.REGISTRARS)
-    checker = _Checker(session, settings, actor, event_type)
+    checker = _Checker(session, settings, actor, event_type, load)
     errors: list[tuple[int, str]] = []
     summary = ImportSummary()
     good: list[_Row] = []
@@ -591,7 +607,6 @@ def _store(
     session.flush()
     numbers = _numbers(session, settings, event_type, rows)
     version_ids = next_ids(session, _VERSIONS, len(rows))
-    schema = schema_for(event_type)
     start = utcnow()
     events: list[audit.BatchEvent] = []
     for first in range(0, len(rows), _CHUNK):
@@ -601,7 +616,7 @@ def _store(
             # One microsecond apart: the file's order stays the order of receipt.
             at = start + timedelta(microseconds=first + offset)
             record_rows.append(_record_row(row, actor, event_type, numbers, at))
-            version = _version_row(row, actor, schema, at) | {"id": version_ids[first + offset]}
+            version = _version_row(row, actor, at) | {"id": version_ids[first + offset]}
             version_rows.append(version)
             events.extend(_events(row, numbers.get(row.id), audit.content_hash(version)))
         insert_many(session, _RECORDS, record_rows)
@@ -660,18 +675,15 @@ def _record_row(
     return {c.key: values.get(c.key) for c in _RECORDS.columns}
 
 
-def _version_row(row: _Row, actor: Actor, schema: Any, at: datetime) -> dict[str, Any]:
+def _version_row(row: _Row, actor: Actor, at: datetime) -> dict[str, Any]:
     """The first version's columns (``records._new_version`` stores the same) but its id."""
-    stored = schema.dump(row.facts)
-    for key in NOT_FACTS:
-        stored.pop(key, None)
     values = {
         "record_id": row.id,
         "version": 1,
         "kind": "declaration",
         "created_at": at,
         "created_by_id": actor.user_id,
-        "facts": stored,
+        "facts": records.stored_facts(row.facts),
         **row.typed,
     }
     return {c.key: values.get(c.key) for c in _VERSIONS.columns if c.key != "id"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, make_transient_to_detached
@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from registry import messages
 from registry.db import Base, new_uuid, utcnow
 from registry.domain import (
+    DEVICE_TIME,
     EventType,
     FacilityKind,
     PlaceType,
@@ -39,8 +40,6 @@ from registry.models import (
     RegistrationCounter,
     User,
 )
-from registry.schemas.records import DEVICE_TIME, load_declaration
-from registry.schemas.records import schema_for as schema_for  # where callers have found it
 from registry.services import audit, delayed, duplicates, numbers
 from registry.services.areas import area_by_code, office_id_for
 from registry.services.dialect import insert_ignore
@@ -733,11 +732,27 @@ def ensure_changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return changed
 
 
+class FactsLoader(Protocol):
+    """How the edge checks a declaration's facts (``schemas.records.load_declaration``): the
+    facts loaded, or ``ValidationFailed`` with the field messages (all of them under ``wrap``
+    when given). A correction makes its facts itself, merging the changes into the stored
+    ones, so the caller passes the check in."""
+
+    def __call__(
+        self, event_type: EventType, raw: dict[str, Any], wrap: str | None = None
+    ) -> dict[str, Any]: ...
+
+
 def _corrected(
-    session: Session, actor: Actor, event_type: EventType, record: Record, changes: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    event_type: EventType,
+    record: Record,
+    changes: dict[str, Any],
+    load: FactsLoader,
 ) -> tuple[dict[str, Any], Resolved, dict[str, Any], list[str]]:
-    """The facts of ``record`` with ``changes`` applied, checked: the facts, their places, their
-    typed columns and the paths that change."""
+    """The facts of ``record`` with ``changes`` applied, checked (by ``load``, then against the
+    register): the facts, their places, their typed columns and the paths that change."""
     if record.status != Status.REGISTERED:
         raise Conflict(messages.NOT_REGISTERED_FOR_CORRECTION)
     if "notification" in changes:
@@ -745,7 +760,7 @@ def _corrected(
     if DEVICE_TIME in changes:
         raise field_error(f"changes.{DEVICE_TIME}", "The time of declaration is not corrected.")
     old = current_version(session, record).facts
-    facts = load_declaration(event_type, _merge(old, changes), wrap="changes")
+    facts = load(event_type, _merge(old, changes), wrap="changes")
     where = _resolve(session, event_type, facts)
     ensure_covers(actor, where.occurrence_area.path)
     changed = ensure_changed(old, stored_facts(facts))
@@ -757,12 +772,19 @@ def _corrected(
 
 
 def check_correction(
-    session: Session, actor: Actor, event_type: EventType, record_id: str, changes: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    event_type: EventType,
+    record_id: str,
+    changes: dict[str, Any],
+    *,
+    load: FactsLoader,
 ) -> Record:
-    """The record a correction is requested of, with the changes checked; nothing is written."""
+    """The record a correction is requested of, with the changes checked (``load``: see
+    ``FactsLoader``); nothing is written."""
     require_role(actor, REGISTRARS)
     record = _get(session, actor, event_type, record_id)
-    _corrected(session, actor, event_type, record, changes)
+    _corrected(session, actor, event_type, record, changes, load)
     return record
 
 
@@ -778,17 +800,19 @@ def correct(
     evidence: str,
     requested_by: str | None = None,
     expected_version: int | None = None,
+    load: FactsLoader,
 ) -> Record:
     """A new version of a registered record; the registrar approving it is the actor.
 
     With ``expected_version``, a record changed since that version is a conflict (the changes
-    were read against facts that are no longer current).
+    were read against facts that are no longer current). ``load`` checks the corrected facts
+    (see ``FactsLoader``).
     """
     require_role(actor, REGISTRARS)
     record = _get_for_update(session, actor, event_type, record_id)
     if expected_version is not None and record.version != expected_version:
         raise Conflict(CHANGED_MEANWHILE)
-    facts, where, typed, changed = _corrected(session, actor, event_type, record, changes)
+    facts, where, typed, changed = _corrected(session, actor, event_type, record, changes, load)
     record.version += 1
     record.area_id = where.occurrence_area.id
     record.area_path = where.occurrence_area.path

@@ -20,6 +20,7 @@ from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.extensions import db_session, settings
 from registry.models import Record
+from registry.schemas.records import load_declaration
 from registry.services import corrections, delayed, records
 from registry.services.scoping import Actor, require_role
 from registry.web import auth, forms, i18n
@@ -101,7 +102,7 @@ def approve_correction(request_id: UUID) -> Response | BaseResponse:
     """Approve a correction: the record gets its new version."""
     rid, session = str(request_id), db_session()
     try:
-        done = corrections.approve(session, settings(), auth.actor(), rid)
+        done = corrections.approve(session, settings(), auth.actor(), rid, load=load_declaration)
     except (PermissionDenied, Conflict, ValidationFailed) as exc:
         return _decided(rid, exc)
     flash_after_commit(gettext("The correction is approved: version %(n)s.", n=done.version))

@@ -21,7 +21,7 @@ from registry.extensions import db_session, settings
 from registry.messages import CHOOSE_ANSWER
 from registry.models import Record
 from registry.schemas.common import load
-from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn
+from registry.schemas.records import CorrectionIn, RegisterIn, RejectIn, load_declaration
 from registry.services import audit, corrections, duplicate_check, records
 from registry.services.scoping import Actor, require_role
 from registry.web import auth, evidence, forms, hooks, i18n
@@ -42,7 +42,7 @@ CORRECTION_FIELDS = ("reason", "evidence", "requested_by")
 
 def _load(event_type: EventType, facts: dict[str, Any]) -> dict[str, Any]:
     """The facts as the API would load them; ValidationFailed carries marshmallow's messages."""
-    return load(records.schema_for(event_type), facts)
+    return load_declaration(event_type, facts)
 
 
 def _form_errors(event_type: EventType, errors: Any) -> dict[str, list[str]]:
@@ -347,7 +347,8 @@ def correct(kind: str, record_id: UUID) -> Response | BaseResponse:
         changes = corrections.changes_to(session, actor, event_type, rid, facts)
         given = {k: request.form.get(k, "").strip() for k in CORRECTION_FIELDS}
         body = {"changes": changes} | {k: v for k, v in given.items() if v}
-        corrections.request(session, actor, event_type, rid, **load(CorrectionIn(), body))
+        asked = load(CorrectionIn(), body)
+        corrections.request(session, actor, event_type, rid, **asked, load=load_declaration)
     except (ValidationFailed, PermissionDenied, Conflict) as exc:
         discard()
         raw = dict(exc.errors or {"_schema": [exc.message]})

@@ -22,6 +22,7 @@ from registry.models import (
     RecordVersion,
     User,
 )
+from registry.schemas.records import schema_for
 from registry.services import audit, duplicates, records, users
 from registry.services.scoping import Actor
 from tests import factories
@@ -528,7 +529,7 @@ def test_the_pre_save_check_shows_candidates_masked_outside_the_area_and_stores_
         child={"given_names": "Zawadi Imani", "family_name": "Kiprotich"},
         mother={"given_names": "Chepkoech", "family_name": "Kiprotich"},
     )
-    facts = records.schema_for(EventType.BIRTH).load(raw)
+    facts = schema_for(EventType.BIRTH).load(raw)
     found = records.check_duplicates(session, clerk, EventType.BIRTH, facts)
     by_side = {(i["existing"]["masked"], i["existing"]["area_code"]): i for i in found}
     assert set(by_side) == {(True, "D21"), (False, "D11")}
@@ -537,7 +538,7 @@ def test_the_pre_save_check_shows_candidates_masked_outside_the_area_and_stores_
     assert by_side[(False, "D11")]["existing"]["id"] == d11["id"]
     assert not any(i["completes"] for i in found)
     completing = records.check_duplicates(
-        session, clerk, EventType.BIRTH, records.schema_for(EventType.BIRTH).load(birth(2))
+        session, clerk, EventType.BIRTH, schema_for(EventType.BIRTH).load(birth(2))
     )
     assert [(i["existing"]["id"], i["completes"]) for i in completing] == [(notice["id"], True)]
     assert session.scalar(select(func.count()).select_from(Record)) == before

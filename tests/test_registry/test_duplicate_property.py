@@ -33,6 +33,7 @@ from registry.db import make_sessionmaker
 from registry.domain import EventType, Status
 from registry.errors import RegistryError
 from registry.models import Area, AuditEvent, DuplicateCandidate, Record, User
+from registry.schemas.records import schema_for
 from registry.services import audit, cancellation, duplicates, records, users
 from registry.services.scoping import Actor
 from tests import factories
@@ -74,7 +75,7 @@ def body(person: int, spelling: int, facility: str, notify: bool = False) -> dic
             mother={"given_names": mother, "family_name": family},
             place={"type": "health_facility", "facility_code": facility},
         )
-    loaded: dict[str, Any] = records.schema_for(EventType.BIRTH).load(raw)
+    loaded: dict[str, Any] = schema_for(EventType.BIRTH).load(raw)
     return loaded
 
 

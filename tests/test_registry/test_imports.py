@@ -13,7 +13,7 @@ from registry.cli import main
 from registry.db import make_engine
 from registry.domain import EventType, Status
 from registry.models import AuditEvent, DuplicateCandidate, Record, User
-from registry.schemas.records import BirthIn
+from registry.schemas.records import BirthIn, load_declaration, load_legacy
 from registry.services import audit, imports, records, users
 from registry.services.scoping import Actor
 from registry.services.settings import RegistrySettings
@@ -171,6 +171,7 @@ def test_an_imported_unnamed_child_is_named_by_correction(db_url: str, tmp_path:
             changes={"child": {"given_names": "Sipho", "type_of_birth": "single"}},
             reason="named after registration",
             evidence="parents' declaration of the name",
+            load=load_declaration,
         )
         assert records.current_version(session, done).given_names == "Sipho"
         session.rollback()
@@ -306,7 +307,9 @@ def test_a_row_like_a_notification_completes_it_on_the_per_row_path(session: Ses
         for i in range(3)
     )
     csv = HEADER + row("Rehema", "Achieng", "2025-03-04", "2025-04-01", "Esther") + others
-    summary = imports.import_records(session, FAST, EventType.BIRTH, io.StringIO(csv))
+    summary = imports.import_records(
+        session, FAST, EventType.BIRTH, io.StringIO(csv), load=load_legacy
+    )
     assert (summary.registered, summary.declared, summary.flagged) == (4, 0, 0)
     session.refresh(notified)
     assert notified.status == Status.REJECTED
@@ -341,7 +344,9 @@ def test_an_imported_death_is_linked_to_the_birth_record_of_the_same_person(
         "Juma,Mwangi,male,1950-01-01,2025-11-10,home,D11,2025-11-20\n"
         "Otieno,Barasa,male,1961-02-03,2025-11-12,home,D11,2025-11-20\n"
     )
-    summary = imports.import_records(session, FAST, EventType.DEATH, io.StringIO(csv))
+    summary = imports.import_records(
+        session, FAST, EventType.DEATH, io.StringIO(csv), load=load_legacy
+    )
     assert (summary.registered, summary.declared, len(summary.rejected)) == (2, 0, 0)
     deaths = session.scalars(select(Record).where(Record.event_type == "death")).all()
     linked = {records.current_version(session, d).given_names: d.birth_record_id for d in deaths}

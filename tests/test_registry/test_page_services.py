@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from registry.domain import EventType
 from registry.errors import NotFound, PermissionDenied, ValidationFailed
 from registry.models import Record, User
+from registry.schemas.records import schema_for
 from registry.services import audit, certificates, corrections, records
 from registry.services.scoping import Actor
 from tests.factories import ApiClient, unique
@@ -46,7 +47,7 @@ def test_changes_to_gives_new_values_and_none_for_cleared_ones(
     facts = form_facts(session, rid)
     facts["child"]["given_names"] = "Aminah"
     del facts["child"]["birth_weight_grams"]
-    loaded = records.schema_for(EventType.BIRTH).load(facts)
+    loaded = schema_for(EventType.BIRTH).load(facts)
     registrar = actor(session, "registrar")
     changes = corrections.changes_to(session, registrar, EventType.BIRTH, rid, loaded)
     assert changes == {"child": {"given_names": "Aminah", "birth_weight_grams": None}}
@@ -54,7 +55,7 @@ def test_changes_to_gives_new_values_and_none_for_cleared_ones(
 
 def test_changes_to_refuses_facts_that_change_nothing(api: ApiClient, session: Session) -> None:
     rid = registered(api)
-    loaded = records.schema_for(EventType.BIRTH).load(form_facts(session, rid))
+    loaded = schema_for(EventType.BIRTH).load(form_facts(session, rid))
     with pytest.raises(ValidationFailed) as raised:
         corrections.changes_to(session, actor(session, "registrar"), EventType.BIRTH, rid, loaded)
     assert raised.value.errors == {"changes": ["The changes leave the record as it is."]}
@@ -65,7 +66,7 @@ def test_changes_to_is_for_registrars_of_the_area(
     api: ApiClient, session: Session, username: str
 ) -> None:
     rid = registered(api)
-    loaded = records.schema_for(EventType.BIRTH).load(form_facts(session, rid))
+    loaded = schema_for(EventType.BIRTH).load(form_facts(session, rid))
     with pytest.raises(PermissionDenied):
         corrections.changes_to(session, actor(session, username), EventType.BIRTH, rid, loaded)
     with pytest.raises(NotFound):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from registry.db import make_engine
 from registry.migrations import alembic_config
 from registry.models import Record
-from registry.schemas.records import BirthIn
+from registry.schemas.records import BirthIn, load_declaration
 from registry.services import records
 from tests import factories
 from tests.conftest import FreshDatabases
@@ -60,6 +60,7 @@ def test_declaration_amendment_and_correction_move_the_head_copy(session: Sessio
         changes={"child": {"sex": "female", "date_of_birth": "2024-02-20"}},
         reason="clerical error",
         evidence="hospital notification",
+        load=load_declaration,
     )
     assert (record.version, record.event_date, record.sex) == (3, date(2024, 2, 20), "female")
     assert_head_matches_current(session, record)
