@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, request, send_from_directory, url_for
+from typing import Any
+
+from flask import Blueprint, Flask, Request, Response, request, send_from_directory, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_smorest import Api
 from flask_smorest import Blueprint as Blueprint_
 from marshmallow import RAISE
@@ -55,6 +58,21 @@ def asset(filename: str) -> Response:
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
+class _NoCookieSessionForApi(SecureCookieSessionInterface):
+    """The API authenticates every call by bearer token and never reads the cookie session:
+    its requests get the null session, which costs nothing to open (a cookie session costs
+    each call a signing serializer and a cookie parse). Pages keep theirs."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Any) -> None:
+        if not self.is_null_session(session):
+            super().save_session(app, session, response)
+
+
 def _require_token() -> None:
     """Every API call but sign-in and the documents needs a valid bearer token."""
     if request.path.startswith("/api/") and request.endpoint not in PUBLIC_ENDPOINTS:
@@ -64,6 +82,7 @@ def _require_token() -> None:
 
 
 def register_api(app: Flask) -> None:
+    app.session_interface = _NoCookieSessionForApi()
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
