@@ -3,7 +3,7 @@ the registry's Python (validation, duplicate scoring, the ORM, flask-smorest, ma
 
 Each request runs the registry's own prebuilt statements, in the same order and with the same
 parameters, by Core on one connection, and commits: a declaration is the token look-up, the
-facility and residence look-ups, the record, version and blocking-key inserts, the candidate
+look-up of the facility and the residence (one statement), the record, version and blocking-key inserts, the candidate
 look-up (its rows are fetched, not scored) and the audit event chained under the locked head; a
 registration is the token look-up, the lock that also reads open duplicates and the office, the
 counter bump, the record update and the audit event. The chain it writes is valid (``crvs audit
@@ -28,11 +28,10 @@ import dedupe
 from registry.db import Base
 from registry.domain import EventType, format_registration_number
 from registry.services import audit
-from registry.services.areas import AREA_BY_CODE
 from registry.services.duplicates import CANDIDATES, keys_for
 from registry.services.records import (
     COUNTER_BUMP,
-    FACILITY_WITH_AREA,
+    PLACES,
     RECORD_UPDATE,
     REGISTER_FOR_UPDATE,
 )
@@ -78,9 +77,10 @@ def declare() -> Response:
     record_id = str(uuid.uuid4())
     with engine.begin() as conn:
         actor = _actor(conn)
-        place = conn.execute(FACILITY_WITH_AREA, {"code": facts["place"]["facility_code"]}).one()
-        area = SimpleNamespace(id=place.id_1, code=place.code_1, path=place.path)
-        residence = conn.execute(AREA_BY_CODE, {"code": mother["residence_area_code"]}).one()
+        codes = {"facilities": [facts["place"]["facility_code"]],
+                 "areas": [mother["residence_area_code"]]}  # fmt: skip
+        place, residence = sorted(conn.execute(PLACES, codes).all(), key=lambda r: r.kind is None)
+        area = SimpleNamespace(id=place.area_id, code=place.area_code, path=place.area_path)
         conn.execute(RECORDS, {
             "id": record_id, "event_type": "birth", "status": "declared", "version": 1,
             "area_id": area.id, "area_path": area.path, "event_date": born, "sex": child["sex"],
@@ -91,7 +91,7 @@ def declare() -> Response:
             "created_by_id": actor.id, "facts": facts, "event_date": born, "sex": child["sex"],
             "given_names": child["given_names"], "family_name": child["family_name"],
             "place_type": "health_facility", "occurrence_area_id": area.id,
-            "facility_id": place.id, "residence_area_id": residence.id, "date_of_birth": born,
+            "facility_id": place.id, "residence_area_id": residence.area_id, "date_of_birth": born,
             "age_years": 0, "age_days": 0, "mother_given_names": mother["given_names"],
             "mother_family_name": mother["family_name"],
             "mother_date_of_birth": date.fromisoformat(mother["date_of_birth"]),

@@ -53,6 +53,22 @@ def area_by_code(session: Session, code: str) -> Area | None:
     return session.scalars(AREA_BY_CODE, {"code": code}).one_or_none()
 
 
+#: Where ``session.info`` keeps the codes of the areas this transaction resolved, by id.
+AREA_CODES = "crvs.area_codes"
+
+
+def remember_code(session: Session, area_id: int, code: str) -> None:
+    """Keep an area's code, read as a plain column, for the rest of the transaction."""
+    session.info.setdefault(AREA_CODES, {})[area_id] = code
+
+
+def record_area_code(session: Session, record: Any) -> str:
+    """The code of a record's area: as this transaction resolved it, else through its area
+    (a record declared in this transaction then needs no query for it)."""
+    known: str | None = session.info.get(AREA_CODES, {}).get(record.area_id)
+    return known if known is not None else str(record.area.code)
+
+
 def facility_by_code(session: Session, code: str) -> Facility | None:
     return session.scalars(select(Facility).where(Facility.code == code)).one_or_none()
 

@@ -42,6 +42,7 @@ from registry.domain import EventType, Role, Status
 from registry.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from registry.models import Area, DedupeKey, DuplicateCandidate, Record, RecordVersion
 from registry.services import audit, match_models
+from registry.services.areas import record_area_code
 from registry.services.scoping import Actor, require_role, within
 from registry.services.versions import IS_CURRENT, current_version
 
@@ -430,7 +431,7 @@ def on_declared(
     whose area covers both. A record bound as a duplicate of
     another hit is left out (its kept twin is flagged instead); alone, it is flagged.
     """
-    area_code = record.area.code
+    area_code = record_area_code(session, record)
     event_type = EventType(record.event_type)
     new = version.version == 1 and not rescan  # a first declaration has no keys or pairs yet
     match = as_match_record(record, version, area_code, as_type=event_type)  # built once

@@ -266,7 +266,7 @@ class _Checker:
             raise known
         return known
 
-    def _office(self, area: Area) -> Facility | None:
+    def _office(self, area: records.AreaRef) -> Facility | None:
         """The office that numbers a registration in ``area`` (as ``records.register`` finds
         it)."""
         if area.id not in self.offices:

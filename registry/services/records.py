@@ -10,10 +10,21 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased, make_transient_to_detached
+from sqlalchemy import (
+    CompoundSelect,
+    and_,
+    bindparam,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, aliased, load_only, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import messages
@@ -41,7 +52,7 @@ from registry.models import (
     User,
 )
 from registry.services import audit, delayed, duplicates, numbers
-from registry.services.areas import area_by_code, office_id_for
+from registry.services.areas import area_by_code, office_id_for, record_area_code, remember_code
 from registry.services.dialect import insert_ignore
 from registry.services.scoping import Actor, ensure_covers, require_role, scoped
 from registry.services.settings import RegistrySettings
@@ -77,64 +88,99 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class AreaRef(NamedTuple):
+    """An area as a declaration's codes name it."""
+
+    id: int
+    code: str
+    path: str
+
+
+class FacilityRef(NamedTuple):
+    id: int
+    code: str
+    kind: str
+
+
 @dataclass(frozen=True)
 class Resolved:
-    """Codes in a declaration turned into rows."""
+    """Codes in a declaration turned into ids."""
 
-    occurrence_area: Area
-    facility: Facility | None
-    residence_area: Area | None
+    occurrence_area: AreaRef
+    facility: FacilityRef | None
+    residence_area: AreaRef | None
 
 
-FACILITY_WITH_AREA = (
-    select(Facility, Area)
-    .join(Area, Area.id == Facility.area_id)
-    .where(Facility.code == bindparam("code"))
+_PLACE_AREA = aliased(Area)
+#: Every code a declaration names, in one statement: its facilities, each with its area, and its
+#: areas (``kind`` is NULL on an area's row).
+PLACES: CompoundSelect[Any] = union_all(
+    select(
+        Facility.id,
+        Facility.code,
+        Facility.kind,
+        _PLACE_AREA.id.label("area_id"),
+        _PLACE_AREA.code.label("area_code"),
+        _PLACE_AREA.path.label("area_path"),
+    )
+    .join(_PLACE_AREA, _PLACE_AREA.id == Facility.area_id)
+    .where(Facility.code.in_(bindparam("facilities", expanding=True))),
+    select(null(), null(), null(), Area.id, Area.code, Area.path).where(
+        Area.code.in_(bindparam("areas", expanding=True))
+    ),
 )
 
 
 def _resolve(session: Session, event_type: EventType, facts: dict[str, Any]) -> Resolved:
-    errors: dict[str, Any] = {}
     place = facts["place"]
+    person = "mother" if event_type is EventType.BIRTH else "deceased"
+    facility_code = place.get("facility_code")
+    residence_code = (facts.get(person) or {}).get("residence_area_code")
+    mother_residence = facts.get("mother_residence_area_code")
+    codes = {code for code in (place.get("area_code"), residence_code, mother_residence) if code}
+    rows = session.connection().execute(
+        PLACES, {"facilities": [facility_code] if facility_code else [], "areas": sorted(codes)}
+    )
+    facilities: dict[str, tuple[FacilityRef, AreaRef]] = {}
+    areas: dict[str, AreaRef] = {}
+    for row in rows:
+        area = AreaRef(row.area_id, row.area_code, row.area_path)
+        remember_code(session, area.id, area.code)
+        if row.kind is None:
+            areas[area.code] = area
+        else:
+            facilities[row.code] = (FacilityRef(row.id, row.code, row.kind), area)
+    errors: dict[str, Any] = {}
     facility = None
-    area = None
-    if place.get("facility_code"):
-        # The facility's area comes in the same statement (``facility.area`` is then known).
-        found = session.execute(FACILITY_WITH_AREA, {"code": place["facility_code"]}).first()
-        facility = found[0] if found else None
-        if facility is None:
+    occurrence = None
+    if facility_code:
+        found = facilities.get(facility_code)
+        if found is None:
             errors.setdefault("place", {})["facility_code"] = [messages.UNKNOWN_FACILITY]
         elif (
             place["type"] == PlaceType.HEALTH_FACILITY
-            and facility.kind != FacilityKind.HEALTH_FACILITY
+            and found[0].kind != FacilityKind.HEALTH_FACILITY
         ):
             errors.setdefault("place", {})["facility_code"] = [messages.NOT_A_FACILITY]
         else:
-            area = facility.area
+            facility, occurrence = found
     if place.get("area_code"):
-        place_area = area_by_code(session, place["area_code"])
+        place_area = areas.get(place["area_code"])
         if place_area is None:
             errors.setdefault("place", {})["area_code"] = [messages.UNKNOWN_AREA]
-        elif area is None:
-            area = place_area
-    person, residence_path = (
-        ("mother", ("mother", "residence_area_code"))
-        if event_type is EventType.BIRTH
-        else ("deceased", ("deceased", "residence_area_code"))
-    )
+        elif occurrence is None:
+            occurrence = place_area
     residence = None
-    residence_code = (facts.get(person) or {}).get(residence_path[1])
     if residence_code:
-        residence = area_by_code(session, residence_code)
+        residence = areas.get(residence_code)
         if residence is None:
-            errors.setdefault(person, {})[residence_path[1]] = [messages.UNKNOWN_AREA]
-    mother_residence = facts.get("mother_residence_area_code")
-    if mother_residence and area_by_code(session, mother_residence) is None:
+            errors.setdefault(person, {})["residence_area_code"] = [messages.UNKNOWN_AREA]
+    if mother_residence and mother_residence not in areas:
         errors["mother_residence_area_code"] = [messages.UNKNOWN_AREA]
     if errors:
         raise ValidationFailed(errors=errors)
-    assert area is not None  # the schema requires a facility or an area
-    return Resolved(area, facility, residence)
+    assert occurrence is not None  # the schema requires a facility or an area
+    return Resolved(occurrence, facility, residence)
 
 
 def _typed(event_type: EventType, facts: dict[str, Any], where: Resolved) -> dict[str, Any]:
@@ -339,10 +385,23 @@ RECORD_FOR_UPDATE = (
 
 _OFFICE = aliased(Facility)
 # The lock of a registration also reads, in the same statement, what registering checks: the
-# record's undecided suspected duplicates and the office that will number it.
-REGISTER_FOR_UPDATE = RECORD_FOR_UPDATE.add_columns(
-    _OFFICE, duplicates.open_count(Record.id, Record)
-).outerjoin(_OFFICE, _OFFICE.id == office_id_for(Record.area_path, Record))
+# record's undecided suspected duplicates and the office that will number it. Of the version,
+# the area and the office it reads what registering and the record's document use (the rest
+# would load on first use): a third of the columns of the full lock.
+REGISTER_FOR_UPDATE = (
+    RECORD_FOR_UPDATE.add_columns(_OFFICE, duplicates.open_count(Record.id, Record))
+    .outerjoin(_OFFICE, _OFFICE.id == office_id_for(Record.area_path, Record))
+    .options(
+        load_only(
+            RecordVersion.record_id,
+            RecordVersion.version,
+            RecordVersion.facts,
+            RecordVersion.event_date,
+        ),
+        load_only(Area.code),
+        load_only(_OFFICE.code),
+    )
+)
 
 
 def _locked(
@@ -416,7 +475,7 @@ def document(session: Session, record: Record, actor: Actor | None = None) -> di
         "timeliness": record.timeliness,
         "rejection_reason": record.rejection_reason,
         "delayed_reason": record.delayed_reason,
-        "area_code": record.area.code,
+        "area_code": record_area_code(session, record),
         "office_code": record.office.code if record.office else None,
         "created_at": _utc(record.created_at),
         "updated_at": record.updated_at,
