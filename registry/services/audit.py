@@ -46,7 +46,26 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 
 
-def canonical(event: AuditEvent) -> bytes:
+@dataclass(slots=True)
+class PendingEvent:
+    """An event of the transaction, not yet chained: ``seal`` gives it its place and writes it
+    (a plain object: the row is inserted by one statement, never through the ORM)."""
+
+    at: str
+    user_id: int | None
+    username: str | None
+    role: str | None
+    area_code: str | None
+    action: str
+    record_id: str | None
+    reason: str | None
+    details: str
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+
+
+def canonical(event: AuditEvent | PendingEvent) -> bytes:
     """The bytes that an event's hash covers: every field but the hash itself."""
     content = {
         "seq": event.seq,
@@ -64,7 +83,7 @@ def canonical(event: AuditEvent) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def event_hash(event: AuditEvent) -> str:
+def event_hash(event: AuditEvent | PendingEvent) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
@@ -109,8 +128,14 @@ VERSIONS = "crvs.audit.versions"
 _VERSION_COLUMNS = tuple(c.key for c in RecordVersion.__table__.columns)
 
 
+#: Values that are already JSON as they are (exactly these types: a str Enum is not one).
+_AS_THEY_ARE = frozenset({str, int, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """A stored value as the same JSON value whichever database it was read back from."""
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(UTC).isoformat(timespec="microseconds")
@@ -119,7 +144,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)  # JSONB gives 1e20 back as an integer
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _AS_THEY_ARE else _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if hasattr(value, "value"):  # a str Enum
@@ -130,7 +155,11 @@ def _plain(value: Any) -> Any:
 def content_hash(values: Mapping[str, Any]) -> str:
     """SHA-256 of a record version's stored values (canonical JSON; columns holding NULL are
     left out, so a nullable column added later does not change the hash of older versions)."""
-    content = {key: _plain(value) for key, value in values.items() if value is not None}
+    content = {
+        key: value if type(value) in _AS_THEY_ARE else _plain(value)
+        for key, value in values.items()
+        if value is not None
+    }
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -162,7 +191,7 @@ def record(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     username: str | None = None,
-) -> AuditEvent:
+) -> PendingEvent:
     """Add one event to the caller's transaction; it joins the chain when that transaction commits.
 
     The event's time is taken now. Its place in the chain (sequence number and hashes) is given
@@ -174,7 +203,7 @@ def record(
         content = _claim_versions(session, record_id)
         if content:
             details = {**(details or {}), "content": content}
-    event = AuditEvent(
+    event = PendingEvent(
         at=datetime.now(UTC).isoformat(timespec="microseconds"),
         user_id=actor.user_id if actor else None,
         username=actor.username if actor else username,
@@ -197,7 +226,7 @@ def seal(session: Session) -> None:
     statement on PostgreSQL, where the head's update is a CTE of the insert; two when a
     transaction has several events, and on SQLite, whose writers queue on the database lock).
     """
-    pending: list[AuditEvent] = session.info.pop(PENDING, [])
+    pending: list[PendingEvent] = session.info.pop(PENDING, [])
     unclaimed: list[tuple[str, int, str]] = session.info.pop(VERSIONS, [])
     if not pending:
         return
