@@ -20,18 +20,29 @@ CSP = (
 )
 
 
+#: Set on every response unless a view set its own.
+DEFAULT_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if not (request.endpoint or "").endswith(("asset", "static")):
-        response.headers["Cache-Control"] = "no-store"
+    headers = response.headers
+    # One pass over what the view set (``setdefault`` would scan them, and raise inside, per
+    # header): this runs on every response.
+    present = {name.lower() for name, _ in headers.items()}
+    defaults = dict(DEFAULT_HEADERS)
     hsts = current_app.config.get("HSTS_SECONDS", 0)
     if hsts:
-        response.headers.setdefault(
-            "Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains"
-        )
+        defaults["Strict-Transport-Security"] = f"max-age={int(hsts)}; includeSubDomains"
+    for name, value in defaults.items():
+        if name.lower() not in present:
+            headers.add(name, value)
+    if not (request.endpoint or "").endswith(("asset", "static")):
+        headers["Cache-Control"] = "no-store"
     return response
 
 
