@@ -370,12 +370,32 @@ class _RecordHead(Schema):
     birth_record_id = fields.String(allow_none=True)
 
 
+class AsStored(fields.Nested):
+    """A part of a record's facts, given back as its version stored it.
+
+    A version keeps its facts as the declaration schema loaded them, in JSON values
+    (``services.records.stored_facts``): dumping them again through the nested schema would
+    give the same values at the cost of a call per field on every response. The schema still
+    documents the part in the OpenAPI document."""
+
+    # Nested's own signature (marshmallow's Field and Nested name the first parameter apart).
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return nested_obj
+
+
 class BirthOut(_RecordHead, BirthIn):
-    pass
+    child = AsStored(ChildSchema, required=True)
+    place = AsStored(PlaceSchema, required=True)
+    mother = AsStored(MotherSchema, required=True)
+    father = AsStored(ParentSchema, allow_none=True)
+    informant = AsStored(InformantSchema, allow_none=True)
 
 
 class DeathOut(_RecordHead, DeathIn):
-    pass
+    deceased = AsStored(DeceasedSchema, required=True)
+    place = AsStored(PlaceSchema, required=True)
+    cause = AsStored(CauseSchema, allow_none=True)
+    informant = AsStored(InformantSchema, allow_none=True)
 
 
 class RecordSummary(Schema):
