@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 
 from config import Config, load_config
@@ -11,9 +14,24 @@ from registry.security import register_input_checks, register_security_headers
 from registry.web import register_web
 
 
+class Registry(Flask):
+    """Flask, asking once per view or hook whether it is ``async def`` (Flask asks again on every
+    call: for every hook of every request)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the application. Does no I/O: the engine connects on first use."""
-    app = Flask(__name__, static_folder="static")
+    app = Registry(__name__, static_folder="static")
     app.config.from_mapping((config or load_config()).as_dict())
     extensions.init_app(app)
     limits.init_app(app)
