@@ -252,3 +252,20 @@ def test_hsts_is_sent_in_production_only(
     db.sessionmaker = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
     header = production.test_client().get("/login").headers["Strict-Transport-Security"]
     assert header.startswith("max-age=31536000")
+
+
+def test_api_calls_neither_read_nor_touch_the_page_session(web: Web, session: Session) -> None:
+    """An API call authenticates by its bearer token alone: the browser's signed-in cookie
+    neither signs it in nor is changed or cleared by it, and the page stays signed in."""
+    web.as_user("clerk")
+    cookie = web.client.get_cookie("session")
+    assert cookie is not None
+    unsigned = web.client.get("/api/v1/births")
+    assert unsigned.status_code == 401
+    token = ApiClient(web.client, session).token("clerk")
+    signed = web.client.get("/api/v1/births", headers={"Authorization": f"Bearer {token}"})
+    assert signed.status_code == 200
+    assert "Set-Cookie" not in signed.headers and "Set-Cookie" not in unsigned.headers
+    after = web.client.get_cookie("session")
+    assert after is not None and after.value == cookie.value
+    assert web.get("/search").status_code == 200
