@@ -28,7 +28,7 @@ import dedupe
 from registry.db import Base
 from registry.domain import EventType, format_registration_number
 from registry.services import audit
-from registry.services.duplicates import CANDIDATES, keys_for
+from registry.services.duplicates import CANDIDATES, KEYS_INSERT, keys_for
 from registry.services.records import (
     COUNTER_BUMP,
     PLACES,
@@ -44,7 +44,6 @@ RECORDS = insert(Base.metadata.tables["records"])
 VERSIONS = insert(Base.metadata.tables["record_versions"]).returning(
     Base.metadata.tables["record_versions"].c.id
 )
-KEYS = insert(Base.metadata.tables["dedupe_keys"])
 NUMBER_FORMAT = RegistrySettings().number_format
 
 
@@ -104,7 +103,7 @@ def declare() -> Response:
             "mother": f"{mother['given_names']} {mother['family_name']}",
         })  # fmt: skip
         keys = sorted(set(keys_for(EventType.BIRTH, match)))
-        conn.execute(KEYS, [{"record_id": record_id, "key": k} for k in keys])
+        conn.execute(KEYS_INSERT, [{"record_id": record_id, "key": k} for k in keys])
         params = {"keys": keys, "record_id": record_id, "event_type": "birth"}
         conn.execute(CANDIDATES, params).all()
         _seal(conn, actor, "declare", record_id, "{}")

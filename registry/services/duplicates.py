@@ -239,6 +239,10 @@ def name_search_keys(
     return sorted(keys)
 
 
+#: Built once: it runs on every declaration.
+KEYS_INSERT = insert(DedupeKey)
+
+
 def store_keys(
     session: Session,
     record: Record,
@@ -258,7 +262,7 @@ def store_keys(
     if keys:
         session.flush()  # the record row first: keys refer to it
         session.connection().execute(
-            insert(DedupeKey), [{"record_id": record.id, "key": k} for k in keys]
+            KEYS_INSERT, [{"record_id": record.id, "key": k} for k in keys]
         )
     return keys
 
