@@ -24,8 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy import event as sa_event
@@ -273,29 +272,24 @@ def append_many(session: Session, actor: Actor | None, events: Sequence[BatchEve
         return 0
     seq, prev = _locked_head(session)
     at = datetime.now(UTC).isoformat(timespec="microseconds")
-    who = {
-        "user_id": actor.user_id if actor else None,
-        "username": actor.username if actor else None,
-        "role": actor.role.value if actor else None,
-        "area_code": actor.area_code if actor else None,
-    }
     rows: list[dict[str, Any]] = []
     for action, record_id, reason, details in events:
         seq += 1
-        row = {
-            "seq": seq,
-            "at": at,
-            **who,
-            "action": action,
-            "record_id": record_id,
-            "reason": reason,
-            "details": json.dumps(
-                details or {}, sort_keys=True, separators=(",", ":"), default=str
-            ),
-            "prev_hash": prev,
-        }
-        row["hash"] = prev = event_hash(cast(AuditEvent, SimpleNamespace(**row)))
-        rows.append(row)
+        event = PendingEvent(
+            at=at,
+            user_id=actor.user_id if actor else None,
+            username=actor.username if actor else None,
+            role=actor.role.value if actor else None,
+            area_code=actor.area_code if actor else None,
+            action=action,
+            record_id=record_id,
+            reason=reason,
+            details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
+            seq=seq,
+            prev_hash=prev,
+        )
+        event.hash = prev = event_hash(event)
+        rows.append({column: getattr(event, column) for column in EVENT_COLUMNS})
     for start in range(0, len(rows), _APPEND_CHUNK):
         insert_many(session, AuditEvent.__table__, rows[start : start + _APPEND_CHUNK])
     session.connection().execute(HEAD_MOVE, {"new_seq": seq, "new_hash": prev})
