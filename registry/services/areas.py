@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.domain import FacilityKind
 from registry.errors import ImportFailed
-from registry.models import Area, Denominator, Facility
+from registry.models import Area, Denominator, Facility, Record
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -62,7 +62,7 @@ def remember_code(session: Session, area_id: int, code: str) -> None:
     session.info.setdefault(AREA_CODES, {})[area_id] = code
 
 
-def record_area_code(session: Session, record: Any) -> str:
+def record_area_code(session: Session, record: Record) -> str:
     """The code of a record's area: as this transaction resolved it, else through its area
     (a record declared in this transaction then needs no query for it)."""
     known: str | None = session.info.get(AREA_CODES, {}).get(record.area_id)
