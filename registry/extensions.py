@@ -42,9 +42,10 @@ def database(app: Flask | None = None) -> Database:
 
 def db_session() -> Session:
     """The request's session, opened on first use and closed at teardown."""
-    if "db_session" not in g:
-        g.db_session = database().sessionmaker()
-    session: Session = g.db_session
+    here = g._get_current_object()  # resolved once: this runs several times a request
+    session: Session | None = here.get("db_session")
+    if session is None:
+        session = here.db_session = database().sessionmaker()
     return session
 
 

@@ -38,17 +38,21 @@ def clean_name(value: str) -> str:
     name = unicodedata.normalize("NFC", value).strip()
     if not name:
         raise ValidationError(messages.BLANK)
-    for char in name:
-        category = unicodedata.category(char)
-        if char in BIDI_CONTROLS:
-            raise ValidationError(messages.BIDI_CONTROLS)
-        if category == "Cc":
-            raise ValidationError(messages.CONTROL_CHARACTERS)
-        if _is_noncharacter(char) or category in ("Cn", "Cs", "Co"):
-            raise ValidationError(messages.NONCHARACTERS)
-        if category == "Cf" and char not in JOINERS:
-            raise ValidationError(messages.INVISIBLE_FORMATTING)
-    if not any(unicodedata.category(c).startswith("L") for c in name):
+    # A printable name (most names) holds none of the characters refused below: those are all
+    # of categories Cc, Cf, Cn, Cs or Co, which ``isprintable`` rejects (with the spaces other
+    # than " ", which a name may hold). Only a name it rejects is read a character at a time.
+    if not name.isprintable():
+        for char in name:
+            category = unicodedata.category(char)
+            if char in BIDI_CONTROLS:
+                raise ValidationError(messages.BIDI_CONTROLS)
+            if category == "Cc":
+                raise ValidationError(messages.CONTROL_CHARACTERS)
+            if _is_noncharacter(char) or category in ("Cn", "Cs", "Co"):
+                raise ValidationError(messages.NONCHARACTERS)
+            if category == "Cf" and char not in JOINERS:
+                raise ValidationError(messages.INVISIBLE_FORMATTING)
+    if not any(map(str.isalpha, name)):  # a letter: a character of category L*
         raise ValidationError(messages.NEEDS_A_LETTER)
     return name
 

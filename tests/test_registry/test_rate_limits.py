@@ -58,3 +58,15 @@ def test_other_calls_are_not_counted(limited: Flask) -> None:
     client = limited.test_client()
     for _ in range(LIMIT + 2):
         assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_only_limited_views_carry_rate_limit_headers(limited: Flask) -> None:
+    """A verification says its allowance in X-RateLimit-* headers; a call with no limit says
+    nothing of one (the limiter's hooks do not run for it)."""
+    client = limited.test_client()
+    verified = client.post("/api/v1/certificates/verify", json={"payload": "CRVS1:x"})
+    assert verified.headers["X-RateLimit-Limit"] == str(LIMIT)
+    assert int(verified.headers["X-RateLimit-Remaining"]) == LIMIT - 1
+    unlimited = client.get("/api/v1/openapi.json")
+    assert unlimited.status_code == 200
+    assert not any(name.startswith("X-RateLimit") for name, _ in unlimited.headers.items())
