@@ -181,6 +181,35 @@ def _claim_versions(session: Session, record_id: str) -> dict[str, str]:
     return mine
 
 
+def _details_json(details: dict[str, Any] | None) -> str:
+    """An event's details as stored: canonical JSON (what its hash covers)."""
+    return json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _pending(
+    actor: Actor | None,
+    action: str,
+    record_id: str | None,
+    reason: str | None,
+    details: dict[str, Any] | None,
+    *,
+    at: str,
+    username: str | None = None,
+) -> PendingEvent:
+    """An event of ``actor`` (``username`` names one without an account), not yet chained."""
+    return PendingEvent(
+        at=at,
+        user_id=actor.user_id if actor else None,
+        username=actor.username if actor else username,
+        role=actor.role.value if actor else None,
+        area_code=actor.area_code if actor else None,
+        action=action,
+        record_id=record_id,
+        reason=reason,
+        details=_details_json(details),
+    )
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -202,17 +231,8 @@ def record(
         content = _claim_versions(session, record_id)
         if content:
             details = {**(details or {}), "content": content}
-    event = PendingEvent(
-        at=datetime.now(UTC).isoformat(timespec="microseconds"),
-        user_id=actor.user_id if actor else None,
-        username=actor.username if actor else username,
-        role=actor.role.value if actor else None,
-        area_code=actor.area_code if actor else None,
-        action=action,
-        record_id=record_id,
-        reason=reason,
-        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
-    )
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    event = _pending(actor, action, record_id, reason, details, at=at, username=username)
     session.info.setdefault(PENDING, []).append(event)
     return event
 
@@ -234,7 +254,7 @@ def seal(session: Session) -> None:
         key = str(version) if owner.record_id == record_id else f"{record_id}:{version}"
         details = json.loads(owner.details)
         details.setdefault("content", {})[key] = digest
-        owner.details = json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
+        owner.details = _details_json(details)
     session.flush()
     seq, prev = _locked_head(session)
     rows = []
@@ -275,19 +295,8 @@ def append_many(session: Session, actor: Actor | None, events: Sequence[BatchEve
     rows: list[dict[str, Any]] = []
     for action, record_id, reason, details in events:
         seq += 1
-        event = PendingEvent(
-            at=at,
-            user_id=actor.user_id if actor else None,
-            username=actor.username if actor else None,
-            role=actor.role.value if actor else None,
-            area_code=actor.area_code if actor else None,
-            action=action,
-            record_id=record_id,
-            reason=reason,
-            details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
-            seq=seq,
-            prev_hash=prev,
-        )
+        event = _pending(actor, action, record_id, reason, details, at=at)
+        event.seq, event.prev_hash = seq, prev
         event.hash = prev = event_hash(event)
         rows.append({column: getattr(event, column) for column in EVENT_COLUMNS})
     for start in range(0, len(rows), _APPEND_CHUNK):
